@@ -1,0 +1,24 @@
+//! The LCC front end: lexer, parser, AST with spans, checks, diagnostics and formatter.
+
+pub mod ast;
+pub mod check;
+pub mod cst;
+pub mod diagnostic;
+pub mod format;
+pub mod span;
+pub mod token;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused_parens, missing_docs)]
+    grammar
+);
+mod lower;
+pub mod parse;
+pub mod render;
+pub mod signatures;
+
+pub use check::{Checked, check_model, check_source};
+pub use diagnostic::{Diagnostic, Severity};
+pub use parse::{Comment, Parsed, parse};
+pub use signatures::Signatures;
+pub use span::{FileId, LineCol, LineIndex, Span, Utf16Pos};

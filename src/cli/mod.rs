@@ -1,0 +1,60 @@
+//! The `lcc` command line: argument parsing and dispatch to one module per command.
+
+mod check;
+mod files;
+mod fmt;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status: success, or only warnings.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the input has errors (or, for `fmt --check`, is not formatted).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: bad usage or an I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+const EXAMPLES: &str = "\
+Examples:
+  lcc check stdlib/                      check every .lcc file under a folder
+  lcc check policy.lcc --format json     one JSON object per diagnostic
+  lcc fmt policy.lcc                     rewrite a file in the canonical layout
+  lcc fmt --check stdlib/                exit 1 if any file is not formatted";
+
+/// The reference toolchain for the Lightweight Coordination Calculus (LCC).
+#[derive(Debug, Parser)]
+#[command(name = "lcc", version, about, after_help = EXAMPLES, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check LCC models, reporting errors and warnings.
+    #[command(after_help = check::EXAMPLES)]
+    Check(check::CheckArgs),
+    /// Format LCC models in the canonical layout.
+    #[command(after_help = fmt::EXAMPLES)]
+    Fmt(fmt::FmtArgs),
+}
+
+/// Runs the command line with the process's arguments; returns the exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+    })
+}

@@ -1,0 +1,4 @@
+//! The `lcc` command.
+fn main() -> std::process::ExitCode {
+    lcc::cli::main()
+}
