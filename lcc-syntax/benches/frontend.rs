@@ -1,0 +1,97 @@
+//! Front-end throughput on a generated 100,000-line model: lex + parse, and
+//! parse + checks, in bytes per second; and peak heap memory relative to the
+//! file size (measured once with a counting allocator, printed before the runs).
+//!
+//! Targets (2-core machine): lex + parse ≥ 20 MB/s, parse + checks ≥ 10 MB/s,
+//! peak memory ≤ 10 × the file size. `cargo bench -p lcc-syntax --bench frontend`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lcc_syntax::{FileId, Signatures, check_source, parse};
+
+/// Counts live and peak heap bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A model of about `lines` lines: rings of negotiating roles in the style of the
+/// published policies, with comments, guards, lists, arithmetic and `par`.
+fn generated_model(lines: usize) -> String {
+    let mut text = String::with_capacity(lines * 40);
+    text.push_str("// Generated benchmark model.\nconstraint load(-Load) \"The peer's load.\"\nconstraint fits(+Need, +Capacity) \"Whether Need fits.\"\n\n");
+    let mut i = 0;
+    while text.lines().count() < lines {
+        let next = i + 1;
+        text.push_str(&format!(
+            "// Role {i}: ask the next role for capacity, or pass.
+a(worker{i}(Need), Id) ::
+  null <- load(Load) and Load > 10 then
+  ( ( request(Need, [Id, Load | _]) => a(worker{next}, Peer) <- fits(Need, 100) then
+      answer(ok, Extra) <= a(worker{next}, Peer) then
+      null <- Total is Need * 2 + Extra - 1
+    ) or
+    ( null <- not fits(Need, 3) and (Load =< 5 or Load >= 50) )
+  ) par
+  a(helper{i}, Id)
+
+a(helper{i}, Id) ::
+  request(N, [From, L | _]) <= a(worker{prev}, Asker) then
+  answer(ok, N) => a(worker{prev}, Asker) <- L < 90 and N >= 0 and From \\= Id
+",
+            prev = i.max(1) - 1,
+        ));
+        i += 1;
+    }
+    text
+}
+
+fn measure_peak(label: &str, text: &str, run: impl FnOnce()) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    run();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    println!("{label}: peak heap {:.1} MB = {:.2} x the file size ({:.1} MB)", peak as f64 / 1e6, peak as f64 / text.len() as f64, text.len() as f64 / 1e6);
+}
+
+fn frontend(c: &mut Criterion) {
+    let text = generated_model(100_000);
+    let signatures = Signatures::standard();
+    println!("generated model: {} lines, {} bytes", text.lines().count(), text.len());
+    measure_peak("lex + parse", &text, || {
+        black_box(parse(FileId(0), &text));
+    });
+    measure_peak("parse + checks", &text, || {
+        black_box(check_source(FileId(0), &text, &signatures));
+    });
+    let check = check_source(FileId(0), &text, &signatures);
+    println!("diagnostics on the generated model: {}", check.diagnostics.len());
+
+    let mut group = c.benchmark_group("frontend_100k_lines");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.sample_size(10);
+    group.bench_function("lex_parse", |b| b.iter(|| black_box(parse(FileId(0), black_box(&text)))));
+    group.bench_function("parse_check", |b| b.iter(|| black_box(check_source(FileId(0), black_box(&text), &signatures))));
+    group.finish();
+}
+
+criterion_group!(benches, frontend);
+criterion_main!(benches);
