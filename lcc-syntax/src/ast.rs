@@ -17,7 +17,7 @@ impl Model {
     /// The clauses, in source order.
     pub fn clauses(&self) -> impl Iterator<Item = &Clause> {
         self.items.iter().filter_map(|item| match item {
-            Item::Clause(clause) => Some(clause),
+            Item::Clause(clause) => Some(clause.as_ref()),
             _ => None,
         })
     }
@@ -46,8 +46,8 @@ pub enum Item {
     RoleDecl(RoleDecl),
     /// `constraint name(+In, -Out) "doc"`
     ConstraintDecl(ConstraintDecl),
-    /// `a(Role, Id) :: Def`
-    Clause(Clause),
+    /// `a(Role, Id) :: Def` (boxed: clauses are much larger than declarations)
+    Clause(Box<Clause>),
 }
 
 impl Item {
@@ -232,8 +232,8 @@ pub enum DefKind {
     Or(Box<Def>, Box<Def>),
     /// `A par B`
     Par(Box<Def>, Box<Def>),
-    /// A single step.
-    Step(Step),
+    /// A single step (boxed, so that `then`/`or`/`par` nodes stay small).
+    Step(Box<Step>),
 }
 
 /// One step, with its optional constraint.
@@ -428,11 +428,7 @@ impl Term {
                     tail.visit_vars(f);
                 }
             }
-            TermKind::Anon
-            | TermKind::Atom(_)
-            | TermKind::Int(_)
-            | TermKind::Float(_)
-            | TermKind::Str(_) => {}
+            TermKind::Anon | TermKind::Atom(_) | TermKind::Int(_) | TermKind::Float(_) | TermKind::Str(_) => {}
         }
     }
 }
@@ -469,7 +465,7 @@ impl Def {
                 a.collect_steps(out);
                 b.collect_steps(out);
             }
-            DefKind::Step(step) => out.push(step),
+            DefKind::Step(step) => out.push(step.as_ref()),
         }
     }
 }

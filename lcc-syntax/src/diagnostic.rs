@@ -67,22 +67,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with `code` and `message` whose primary label is `span`/`label`.
-    pub fn error(
-        code: Code,
-        message: impl Into<String>,
-        span: Span,
-        label: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Error, message, span, label)
     }
 
     /// A warning with `code` and `message` whose primary label is `span`/`label`.
-    pub fn warning(
-        code: Code,
-        message: impl Into<String>,
-        span: Span,
-        label: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Warning, message, span, label)
     }
 

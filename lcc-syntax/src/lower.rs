@@ -32,9 +32,7 @@ impl Lowerer<'_> {
 
     /// Lowers every item; ill-formed items are reported and dropped.
     pub fn items(&mut self, raw: Vec<RawItem<'_>>) -> Vec<Item> {
-        raw.into_iter()
-            .filter_map(|item| self.item(item).ok())
-            .collect()
+        raw.into_iter().filter_map(|item| self.item(item).ok()).collect()
     }
 
     fn item(&mut self, raw: RawItem<'_>) -> Lowered<Item> {
@@ -51,19 +49,17 @@ impl Lowerer<'_> {
                                 head_span,
                                 "this is not `a(Role, Id)`",
                             )
-                            .with_note(
-                                "A clause defines a role: `a(role_name, Id) :: definition`.",
-                            ),
+                            .with_note("A clause defines a role: `a(role_name, Id) :: definition`."),
                         )?;
                         unreachable!()
                     }
                 };
                 let body = self.def(&body)?;
-                Ok(Item::Clause(Clause {
+                Ok(Item::Clause(Box::new(Clause {
                     head,
                     body,
                     span: self.span(start, end),
-                }))
+                })))
             }
             RawItem::Decl(head) => self.role_decl(&head).map(Item::RoleDecl),
             RawItem::Constraint(raw) => self.constraint_decl(raw).map(Item::ConstraintDecl),
@@ -169,9 +165,7 @@ impl Lowerer<'_> {
     /// `a(Role, Id)` as a role reference; `Ok(None)` if `e` has another shape.
     fn role_ref(&mut self, e: &Expr<'_>) -> Lowered<Option<RoleRef>> {
         match &e.kind {
-            ExprKind::Compound {
-                name: "a", args, ..
-            } if args.len() == 2 => {
+            ExprKind::Compound { name: "a", args, .. } if args.len() == 2 => {
                 let role = self.term(&args[0])?;
                 let id = self.term(&args[1])?;
                 Ok(Some(RoleRef {
@@ -220,7 +214,7 @@ impl Lowerer<'_> {
                     _ => DefKind::Par(a, b),
                 }
             }
-            _ => DefKind::Step(self.step(e)?),
+            _ => DefKind::Step(Box::new(self.step(e)?)),
         };
         Ok(Def {
             kind,
@@ -237,10 +231,7 @@ impl Lowerer<'_> {
                 let cond = self.cond(rhs)?;
                 return Ok(Step {
                     kind,
-                    guard: Some(Guard {
-                        cond,
-                        prefix: false,
-                    }),
+                    guard: Some(Guard { cond, prefix: false }),
                     span,
                 });
             }
@@ -276,9 +267,7 @@ impl Lowerer<'_> {
     fn is_action(&self, e: &Expr<'_>) -> bool {
         match &e.kind {
             ExprKind::Binary(BinOp::Send | BinOp::Receive, ..) | ExprKind::Null => true,
-            ExprKind::Compound {
-                name: "a", args, ..
-            } => args.len() == 2,
+            ExprKind::Compound { name: "a", args, .. } => args.len() == 2,
             ExprKind::Paren(inner) => self.is_action(inner),
             _ => false,
         }
@@ -319,9 +308,7 @@ impl Lowerer<'_> {
                 .with_note("A step is a message `M => a(Role, Id)` or `M <= a(Role, Id)`, `null`, or a role `a(Role, Id)`; any of them may take a constraint `<- C`.");
                 if !matches!(e.kind, ExprKind::Binary(..) | ExprKind::Not(_)) {
                     d = d
-                        .with_note(
-                            "A constraint on its own is not a step: to test it, write `null <- C`.",
-                        )
+                        .with_note("A constraint on its own is not a step: to test it, write `null <- C`.")
                         .with_fix(
                             "make it a constraint of a `null` step",
                             vec![crate::diagnostic::TextEdit {
@@ -365,9 +352,7 @@ impl Lowerer<'_> {
                 }
             }
             ExprKind::Error => return Err(()),
-            ExprKind::Atom(_) | ExprKind::QuotedAtom(_) | ExprKind::Compound { .. } => {
-                CondKind::Call(self.term(e)?)
-            }
+            ExprKind::Atom(_) | ExprKind::QuotedAtom(_) | ExprKind::Compound { .. } => CondKind::Call(self.term(e)?),
             _ => {
                 let found = describe(e);
                 let mut d = Diagnostic::error(
@@ -379,12 +364,11 @@ impl Lowerer<'_> {
                 .with_note("A constraint is a call like `isOverLoaded()`, a comparison like `X > 3`, or `C1 and C2`, `(C1 or C2)`, `not C`.");
                 if matches!(
                     e.kind,
-                    ExprKind::Binary(
-                        BinOp::Then | BinOp::Par | BinOp::If | BinOp::Send | BinOp::Receive,
-                        ..
-                    )
+                    ExprKind::Binary(BinOp::Then | BinOp::Par | BinOp::If | BinOp::Send | BinOp::Receive, ..)
                 ) {
-                    d = d.with_note("Steps cannot appear inside a constraint; a constraint attaches to one step with `<-`.");
+                    d = d.with_note(
+                        "Steps cannot appear inside a constraint; a constraint attaches to one step with `<-`.",
+                    );
                 }
                 self.error(d)?;
                 unreachable!()
@@ -440,11 +424,7 @@ impl Lowerer<'_> {
                     tail: tail?.map(Box::new),
                 }
             }
-            ExprKind::Binary(
-                op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod),
-                a,
-                b,
-            ) => {
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod), a, b) => {
                 let (a, b) = (self.term(a), self.term(b));
                 let functor = match op {
                     BinOp::Add => "+",
@@ -489,11 +469,7 @@ impl Lowerer<'_> {
     }
 
     fn int(&mut self, text: &str, negative: bool, span: Span) -> Lowered<TermKind> {
-        let digits = if negative {
-            format!("-{text}")
-        } else {
-            text.to_string()
-        };
+        let digits = if negative { format!("-{text}") } else { text.to_string() };
         match digits.parse::<i64>() {
             Ok(n) => Ok(TermKind::Int(n)),
             Err(_) => {
@@ -575,9 +551,7 @@ pub(crate) fn unescape(quoted: &str) -> Result<String, (usize, usize)> {
                 let Some(close) = close else {
                     return Err((i + 1, 2));
                 };
-                let code = u32::from_str_radix(&rest[1..close], 16)
-                    .ok()
-                    .and_then(char::from_u32);
+                let code = u32::from_str_radix(&rest[1..close], 16).ok().and_then(char::from_u32);
                 let Some(ch) = code else {
                     return Err((i + 1, close + 3));
                 };

@@ -60,9 +60,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
             prolog_comments.push((start, line_end));
             d = d
-                .with_note(
-                    "Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).",
-                )
+                .with_note("Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).")
                 .with_fix(
                     "turn the rest of the line into a `//` comment",
                     vec![TextEdit {
@@ -80,12 +78,20 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut parser_tokens: Vec<Spanned<'_>> = Vec::with_capacity(tokens.len());
     for (start, token, end) in tokens {
         match token {
-            Token::LineComment(t) | Token::BlockComment(t) => {
-                comments.push(Comment { span: span(start, end), text: t.to_string() })
-            }
+            Token::LineComment(t) | Token::BlockComment(t) => comments.push(Comment {
+                span: span(start, end),
+                text: t.to_string(),
+            }),
             Token::UnterminatedComment(_) => diagnostics.push(
-                Diagnostic::error(codes::UNTERMINATED, "this block comment is never closed", span(start, start + 2), "the comment starts here")
-                    .with_note("Close it with `*/`; everything after `/*` up to the end of the file is inside the comment."),
+                Diagnostic::error(
+                    codes::UNTERMINATED,
+                    "this block comment is never closed",
+                    span(start, start + 2),
+                    "the comment starts here",
+                )
+                .with_note(
+                    "Close it with `*/`; everything after `/*` up to the end of the file is inside the comment.",
+                ),
             ),
             Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
                 let (what, quote, replacement) = match token {
@@ -93,9 +99,22 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                     _ => ("quoted atom", '\'', Token::QuotedAtom("''")),
                 };
                 diagnostics.push(
-                    Diagnostic::error(codes::UNTERMINATED, format!("this {what} is not closed on its line"), span(start, end), format!("missing closing `{quote}`"))
-                        .with_note(format!("A {what} ends on the line it starts; write `\\n` for a line break inside it."))
-                        .with_fix(format!("close the {what}"), vec![TextEdit { span: span(end, end), replacement: quote.to_string() }]),
+                    Diagnostic::error(
+                        codes::UNTERMINATED,
+                        format!("this {what} is not closed on its line"),
+                        span(start, end),
+                        format!("missing closing `{quote}`"),
+                    )
+                    .with_note(format!(
+                        "A {what} ends on the line it starts; write `\\n` for a line break inside it."
+                    ))
+                    .with_fix(
+                        format!("close the {what}"),
+                        vec![TextEdit {
+                            span: span(end, end),
+                            replacement: quote.to_string(),
+                        }],
+                    ),
                 );
                 parser_tokens.push((start, replacement, end));
             }
@@ -135,9 +154,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         };
         let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
         for recovery in recovered {
-            if let Some(d) =
-                syntax_error(file, text, &repaired, recovery.error, delimiters.unclosed)
-            {
+            if let Some(d) = syntax_error(file, text, &repaired, recovery.error, delimiters.unclosed) {
                 diagnostics.push(d);
             }
         }
@@ -216,21 +233,14 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
                             let expected = if opened_paren { ")" } else { "]" };
                             out.repairs.insert(
                                 i,
-                                Repair::Replace(if opened_paren {
-                                    Token::RParen
-                                } else {
-                                    Token::RBracket
-                                }),
+                                Repair::Replace(if opened_paren { Token::RParen } else { Token::RBracket }),
                             );
                             out.diagnostics.push(
                                 Diagnostic::error(
                                     codes::UNMATCHED_CLOSE,
                                     format!("expected `{expected}` but found `{}`", token.symbol()),
                                     span(start, end),
-                                    format!(
-                                        "this should close the `{}`",
-                                        if opened_paren { "(" } else { "[" }
-                                    ),
+                                    format!("this should close the `{}`", if opened_paren { "(" } else { "[" }),
                                 )
                                 .with_label(span(at, at + 1), "opened here"),
                             );
@@ -246,11 +256,7 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
                             span(start, end),
                             "nothing to close here",
                         );
-                        let earlier = if token == Token::RParen {
-                            last_group[0]
-                        } else {
-                            None
-                        };
+                        let earlier = if token == Token::RParen { last_group[0] } else { None };
                         if let Some((group_open, group_close)) = earlier {
                             let lc = crate::span::LineIndex::new(text).line_col(text, group_close);
                             d = d
@@ -331,12 +337,7 @@ fn syntax_error(
                 span(start, end),
                 format!("expected {expected}"),
             );
-            let before: Vec<_> = tokens
-                .iter()
-                .rev()
-                .filter(|t| t.2 <= start)
-                .take(2)
-                .collect();
+            let before: Vec<_> = tokens.iter().rev().filter(|t| t.2 <= start).take(2).collect();
             let previous = before.first().map(|t| t.1);
             // `... a(r, X)` NEWLINE `m(Y) <= a(r, X)`: the new line's atom was taken
             // for the start of a new item because the previous line lacks `then`.
@@ -358,7 +359,13 @@ fn syntax_error(
                     )
                     .with_label(span(prior.0, prior.2), "the previous step ends here")
                     .with_note("Steps are joined by `then` (in sequence), `or` (alternatives) or `par` (in parallel).")
-                    .with_fix("join the steps with `then`", vec![TextEdit { span: span(prior.2, prior.2), replacement: " then".into() }]),
+                    .with_fix(
+                        "join the steps with `then`",
+                        vec![TextEdit {
+                            span: span(prior.2, prior.2),
+                            replacement: " then".into(),
+                        }],
+                    ),
                 );
             }
             let starts_step = matches!(
@@ -367,9 +374,7 @@ fn syntax_error(
             );
             let ends_term = matches!(
                 previous,
-                Some(
-                    Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket
-                )
+                Some(Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket)
             );
             if starts_step && ends_term && expected.contains("`then`") {
                 d = d
@@ -382,9 +387,7 @@ fn syntax_error(
                         }],
                     );
             } else if token == Token::Defines {
-                d = d.with_note(
-                    "`::` follows a clause head `a(Role, Id)` at the start of a clause.",
-                );
+                d = d.with_note("`::` follows a clause head `a(Role, Id)` at the start of a clause.");
             } else if previous == Some(Token::If) || previous == Some(Token::Then) {
                 d = d.with_note(format!(
                     "`{}` must be followed by {}.",
@@ -443,18 +446,16 @@ fn describe_expected(expected: &[String]) -> String {
     let is_term_start = expected.iter().any(|e| e == "Var") && expected.iter().any(|e| e == "Atom");
     for e in expected {
         let word = match e.as_str() {
-            "Atom" | "QuotedAtom" | "Var" | "Int" | "Float" | "Str" | "\"[\"" | "\"-\""
-            | "\"+\""
-                if is_term_start =>
-            {
+            "Atom" | "QuotedAtom" | "Var" | "Int" | "Float" | "Str" | "\"[\"" | "\"-\"" | "\"+\"" if is_term_start => {
                 "a term".into()
             }
             "Atom" | "QuotedAtom" => "an atom".into(),
             "Var" => "a variable".into(),
             "Int" | "Float" => "a number".into(),
             "Str" => "a string".into(),
-            "\"=\"" | "\"==\"" | "\"\\\\=\"" | "\"!=\"" | "\"<\"" | "\">\"" | "\"=<\""
-            | "\">=\"" | "\"is\"" => "a comparison".into(),
+            "\"=\"" | "\"==\"" | "\"\\\\=\"" | "\"!=\"" | "\"<\"" | "\">\"" | "\"=<\"" | "\">=\"" | "\"is\"" => {
+                "a comparison".into()
+            }
             "\"+\"" | "\"-\"" | "\"*\"" | "\"/\"" | "\"mod\"" => "an arithmetic operator".into(),
             other => format!("`{}`", other.trim_matches('"').replace("\\\\", "\\")),
         };
@@ -479,9 +480,7 @@ fn describe_expected(expected: &[String]) -> String {
 fn error_start(error: &ParseError<usize, Token<'_>, LexError>) -> usize {
     match error {
         ParseError::UnrecognizedToken { token, .. } | ParseError::ExtraToken { token } => token.0,
-        ParseError::UnrecognizedEof { location, .. } | ParseError::InvalidToken { location } => {
-            *location
-        }
+        ParseError::UnrecognizedEof { location, .. } | ParseError::InvalidToken { location } => *location,
         ParseError::User { error } => error.start,
     }
 }

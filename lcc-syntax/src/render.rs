@@ -39,10 +39,7 @@ pub fn render(diagnostic: &Diagnostic, path: &str, text: &str, options: RenderOp
     let mut report = Report::build(kind, (path, primary.clone()))
         .with_config(config)
         .with_code(diagnostic.code.0)
-        .with_message(format!(
-            "{} ({}:{}:{})",
-            diagnostic.message, path, at.line, at.column
-        ))
+        .with_message(format!("{} ({}:{}:{})", diagnostic.message, path, at.line, at.column))
         .with_label(
             Label::new((path, primary))
                 .with_message(&diagnostic.primary.message)

@@ -48,22 +48,14 @@ impl Signature {
 
     /// The signature as written in a declaration, e.g. `isMigrationPossible(+Capacity, +Need)`.
     pub fn display(&self) -> String {
-        let params: Vec<String> = self
-            .params
-            .iter()
-            .map(|(m, n)| format!("{}{}", m.sign(), n))
-            .collect();
+        let params: Vec<String> = self.params.iter().map(|(m, n)| format!("{}{}", m.sign(), n)).collect();
         format!("{}({})", self.name, params.join(", "))
     }
 
     fn from_decl(decl: &ConstraintDecl, origin: Origin) -> Signature {
         Signature {
             name: decl.name.clone(),
-            params: decl
-                .params
-                .iter()
-                .map(|p| (p.mode, p.name.clone()))
-                .collect(),
+            params: decl.params.iter().map(|p| (p.mode, p.name.clone())).collect(),
             doc: decl.doc.clone(),
             origin,
             span: decl.span,
@@ -131,10 +123,7 @@ impl Signatures {
 
     /// The arities `name` is declared with (empty if none).
     pub fn arities(&self, name: &str) -> Vec<usize> {
-        self.iter()
-            .filter(|s| s.name == name)
-            .map(Signature::arity)
-            .collect()
+        self.iter().filter(|s| s.name == name).map(Signature::arity).collect()
     }
 
     /// Every signature, ordered by name then arity.

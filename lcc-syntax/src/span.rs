@@ -153,10 +153,7 @@ impl LineIndex {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i)
+    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i)
 }
 
 fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -177,26 +174,8 @@ mod tests {
         let index = LineIndex::new(text);
         let x = text.find('x').unwrap();
         assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 8 });
-        assert_eq!(
-            index.utf16_pos(text, x),
-            Utf16Pos {
-                line: 1,
-                character: 8
-            }
-        );
-        assert_eq!(
-            index.offset_of_utf16(
-                text,
-                Utf16Pos {
-                    line: 1,
-                    character: 8
-                }
-            ),
-            x
-        );
-        assert_eq!(
-            index.line_col(text, text.len()),
-            LineCol { line: 3, column: 2 }
-        );
+        assert_eq!(index.utf16_pos(text, x), Utf16Pos { line: 1, character: 8 });
+        assert_eq!(index.offset_of_utf16(text, Utf16Pos { line: 1, character: 8 }), x);
+        assert_eq!(index.line_col(text, text.len()), LineCol { line: 3, column: 2 });
     }
 }

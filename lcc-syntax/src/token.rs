@@ -157,9 +157,7 @@ impl Token<'_> {
             Token::Var(s) => format!("variable `{s}`"),
             Token::Int(s) | Token::Float(s) => format!("number `{s}`"),
             Token::Str(_) | Token::UnterminatedStr(_) => "a string".into(),
-            Token::LineComment(_) | Token::BlockComment(_) | Token::UnterminatedComment(_) => {
-                "a comment".into()
-            }
+            Token::LineComment(_) | Token::BlockComment(_) | Token::UnterminatedComment(_) => "a comment".into(),
             Token::UnterminatedQuotedAtom(_) => "a quoted atom".into(),
             other => format!("`{}`", other.symbol()),
         }
@@ -296,10 +294,7 @@ mod tests {
 
     #[test]
     fn unterminated_things_are_tokens_of_their_own() {
-        assert_eq!(
-            kinds("/* open"),
-            vec![Token::UnterminatedComment("/* open")]
-        );
+        assert_eq!(kinds("/* open"), vec![Token::UnterminatedComment("/* open")]);
         assert_eq!(
             kinds("\"open\nx"),
             vec![Token::UnterminatedStr("\"open"), Token::Atom("x")]

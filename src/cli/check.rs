@@ -65,9 +65,7 @@ pub fn run(args: CheckArgs) -> u8 {
             Ok(text) => text,
             Err(e) => return usage_error(&format!("cannot read `{}`: {e}", path.display())),
         };
-        if let Err(diagnostics) =
-            signatures.add_source(Origin::Library(path.display().to_string()), &text)
-        {
+        if let Err(diagnostics) = signatures.add_source(Origin::Library(path.display().to_string()), &text) {
             let name = path.display().to_string();
             for d in &diagnostics {
                 eprint!(
@@ -122,10 +120,7 @@ pub fn run(args: CheckArgs) -> u8 {
                     d,
                     &source.path.display().to_string(),
                     &source.text,
-                    RenderOptions {
-                        color,
-                        ascii: false,
-                    },
+                    RenderOptions { color, ascii: false },
                 ),
                 Format::Json => json_line(source, d),
             };

@@ -17,8 +17,7 @@ pub struct SourceFile {
 pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if meta.is_dir() {
             let before = found.len();
             walk(path, &mut found)?;
@@ -34,8 +33,7 @@ pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
     found
         .into_iter()
         .map(|path| {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 format!(
                     "`{}` is not UTF-8 text (invalid byte at offset {})",
@@ -49,8 +47,7 @@ pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?;
         let path = entry.path();

@@ -40,8 +40,5 @@ pub fn check_source(file: FileId, text: &str, signatures: &Signatures) -> Checke
     let mut diagnostics = parsed.diagnostics.clone();
     diagnostics.extend(check_model(&parsed.model, &sigs));
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
-    Checked {
-        parsed,
-        diagnostics,
-    }
+    Checked { parsed, diagnostics }
 }
