@@ -1,7 +1,7 @@
 //! Property tests of the formatter: for generated models, `parse(format(ast))` is
-//! the model again (spans aside) and formatting is idempotent; comments inserted
-//! between any tokens of formatted text are all kept, and formatting stays
-//! idempotent.
+//! the model again (spans aside), formatting is idempotent and ignores the input's
+//! layout; comments inserted between any tokens of formatted text are all kept, and
+//! formatting stays idempotent.
 
 mod format_common;
 
@@ -433,5 +433,27 @@ proptest! {
             );
         }
         prop_assert_eq!(erase_spans(&parse_clean(&formatted)), erase_spans(&model));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_layout_does_not_depend_on_the_input_layout(
+        model in model(),
+        spaces in proptest::collection::vec(select(vec![" ", "\n", "\t", "\n\n    ", "  \r\n"]), 1..16),
+    ) {
+        let text = format_model(&model);
+        let mut respaced = String::new();
+        for (i, (start, _, end)) in lex(&text).0.into_iter().enumerate() {
+            respaced.push_str(spaces[i % spaces.len()]);
+            respaced.push_str(&text[start..end]);
+        }
+        prop_assert_eq!(format_checked(&respaced), text);
     }
 }
