@@ -86,8 +86,8 @@ mod tests {
             align(&source, &formatted),
             vec![
                 Some(0),
-                None,
                 Some(1),
+                None,
                 Some(2),
                 Some(3),
                 None,
