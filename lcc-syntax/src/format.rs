@@ -1,8 +1,8 @@
 //! The formatter: one canonical layout for `.lcc` text, every comment kept.
 //!
-//! Formatting lays the model out as lines of code ([`layout`]), then puts each
+//! Formatting lays the model out as lines of code (`layout`), then puts each
 //! comment of the source back next to the token it was written beside
-//! ([`comments`]). The output parses to the same model (spans aside) and
+//! (`comments`). The output parses to the same model (spans aside) and
 //! formatting it again changes nothing.
 
 mod align;

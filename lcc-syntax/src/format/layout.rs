@@ -155,12 +155,11 @@ impl Layout {
                 for (i, operand) in operands.into_iter().enumerate() {
                     // An `or` needs parentheses inside a `par`; on the right, an
                     // operator of the same strength does too.
-                    let wrap = !operand.parens
-                        && match operand.kind {
-                            DefKind::Or(..) => !is_or || i > 0,
-                            DefKind::Par(..) => !is_or && i > 0,
-                            _ => false,
-                        };
+                    let wrap = match operand.kind {
+                        DefKind::Or(..) => !is_or || i > 0,
+                        DefKind::Par(..) => !is_or && i > 0,
+                        _ => false,
+                    };
                     self.def(operand, indent, if i == last { suffix } else { op }, wrap);
                 }
             }
