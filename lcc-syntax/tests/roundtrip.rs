@@ -25,6 +25,19 @@ const KEYWORDS: [&str; 9] = [
     "constraint",
 ];
 
+/// Every comparison operator.
+const CMP_OPS: [CmpOp; 9] = [
+    CmpOp::Unify,
+    CmpOp::NotUnify,
+    CmpOp::Eq,
+    CmpOp::NotEq,
+    CmpOp::Lt,
+    CmpOp::Gt,
+    CmpOp::Le,
+    CmpOp::Ge,
+    CmpOp::Is,
+];
+
 fn term_of(kind: TermKind) -> Term {
     Term {
         kind,
@@ -142,7 +155,7 @@ fn cond_of(kind: CondKind, parens: bool) -> Cond {
 }
 
 fn cond() -> impl Strategy<Value = Cond> {
-    let ops = select(CmpOpList::ALL.to_vec());
+    let ops = select(CMP_OPS.to_vec());
     let leaf = prop_oneof![
         (ops, term(), term()).prop_map(|(op, lhs, rhs)| CondKind::Compare { op, lhs, rhs }),
         callable().prop_map(CondKind::Call),
@@ -162,23 +175,6 @@ fn cond() -> impl Strategy<Value = Cond> {
             )
                 .prop_map(|(kind, parens)| cond_of(kind, parens))
         })
-}
-
-/// Every comparison operator.
-struct CmpOpList;
-
-impl CmpOpList {
-    const ALL: [CmpOp; 9] = [
-        CmpOp::Unify,
-        CmpOp::NotUnify,
-        CmpOp::Eq,
-        CmpOp::NotEq,
-        CmpOp::Lt,
-        CmpOp::Gt,
-        CmpOp::Le,
-        CmpOp::Ge,
-        CmpOp::Is,
-    ];
 }
 
 fn role_ref() -> impl Strategy<Value = RoleRef> {
