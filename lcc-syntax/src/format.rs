@@ -1,5 +1,18 @@
 //! The formatter: one canonical layout for `.lcc` text, every comment kept.
+//!
+//! Formatting lays the model out as lines of code (`layout`), then puts each
+//! comment of the source back next to the token it was written beside
+//! (`comments`). The output parses to the same model (spans aside) and
+//! formatting it again changes nothing.
 
+mod align;
+mod comments;
+mod cond;
+mod layout;
+mod lexical;
+mod term;
+
+use crate::ast::Model;
 use crate::diagnostic::Diagnostic;
 use crate::parse::{Parsed, parse};
 use crate::span::FileId;
@@ -13,8 +26,12 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     Ok(format_parsed(&parsed, text))
 }
 
-/// Formats an error-free parse of `text`.
+/// Formats an error-free parse of `text`, keeping the comments of `text`.
 pub fn format_parsed(parsed: &Parsed, text: &str) -> String {
-    let _ = parsed;
-    text.to_string()
+    comments::render(&layout::lines(&parsed.model), text)
+}
+
+/// Prints a model (for example one built by a program) in the canonical layout.
+pub fn format_model(model: &Model) -> String {
+    comments::render(&layout::lines(model), "")
 }
