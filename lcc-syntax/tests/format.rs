@@ -55,10 +55,7 @@ fn a_final_line_comment_without_newline_is_kept() {
         format_checked("r(x, initial) // last ≤ 😀"),
         "r(x, initial)  // last ≤ 😀\n"
     );
-    assert_eq!(
-        format_checked("r(x, initial)\n// last"),
-        "r(x, initial)\n// last\n"
-    );
+    assert_eq!(format_checked("r(x, initial)\n// last"), "r(x, initial)\n// last\n");
 }
 
 #[test]
@@ -73,8 +70,7 @@ fn files_of_comments_or_nothing() {
 
 #[test]
 fn blank_lines_around_comment_blocks_are_kept_once() {
-    let text =
-        "// header\n\n\n// about idle\na(idle, X) ::\n  null then\n\n\n\n  // before\n\n  null";
+    let text = "// header\n\n\n// about idle\na(idle, X) ::\n  null then\n\n\n\n  // before\n\n  null";
     assert_eq!(
         format_checked(text),
         "// header\n\n// about idle\na(idle, X) ::\n  null then\n\n  // before\n\n  null\n"
@@ -145,13 +141,11 @@ fn mixed_operators_keep_their_meaning_and_the_authors_parentheses() {
 
 fn null_step() -> Def {
     Def {
-        kind: DefKind::Step(Step {
-            kind: StepKind::Null {
-                span: Span::default(),
-            },
+        kind: DefKind::Step(Box::new(Step {
+            kind: StepKind::Null { span: Span::default() },
             guard: None,
             span: Span::default(),
-        }),
+        })),
         parens: false,
         span: Span::default(),
     }
@@ -174,7 +168,7 @@ fn atom(name: &str) -> Term {
 
 fn clause(body: Def) -> Model {
     Model {
-        items: vec![Item::Clause(Clause {
+        items: vec![Item::Clause(Box::new(Clause {
             head: RoleRef {
                 role: atom("r"),
                 id: atom("x"),
@@ -182,7 +176,7 @@ fn clause(body: Def) -> Model {
             },
             body,
             span: Span::default(),
-        })],
+        }))],
     }
 }
 
@@ -201,11 +195,7 @@ fn parentheses_the_tree_needs_are_added() {
         "a(r, x) ::\n  ( null then\n    null\n  ) then\n  ( null or\n    null\n  )\n"
     );
     // null par (null par (null or null)), written without parentheses.
-    let body = node(
-        DefKind::Par,
-        n(),
-        node(DefKind::Par, n(), node(DefKind::Or, n(), n())),
-    );
+    let body = node(DefKind::Par, n(), node(DefKind::Par, n(), node(DefKind::Or, n(), n())));
     let text = format_model(&clause(body));
     assert_eq!(
         text,
@@ -214,8 +204,5 @@ fn parentheses_the_tree_needs_are_added() {
     let reparsed = parse(FileId(0), &text);
     assert!(!reparsed.has_errors());
     assert_eq!(format_source(&text).unwrap(), text);
-    assert_eq!(
-        erase_spans(&parse_clean(&text)),
-        erase_spans(&reparsed.model)
-    );
+    assert_eq!(erase_spans(&parse_clean(&text)), erase_spans(&reparsed.model));
 }

@@ -13,17 +13,7 @@ use lcc_syntax::token::lex;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
-const KEYWORDS: [&str; 9] = [
-    "then",
-    "or",
-    "par",
-    "and",
-    "not",
-    "null",
-    "is",
-    "mod",
-    "constraint",
-];
+const KEYWORDS: [&str; 9] = ["then", "or", "par", "and", "not", "null", "is", "mod", "constraint"];
 
 /// Every comparison operator.
 const CMP_OPS: [CmpOp; 9] = [
@@ -58,9 +48,7 @@ fn any_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             any::<char>(),
-            select(vec![
-                '\'', '"', '\\', '\n', '\t', '\r', '\0', ' ', 'a', 'Z', '≤', '😀'
-            ]),
+            select(vec!['\'', '"', '\\', '\n', '\t', '\r', '\0', ' ', 'a', 'Z', '≤', '😀']),
         ],
         0..6,
     )
@@ -103,15 +91,12 @@ fn term() -> impl Strategy<Value = Term> {
         prop_oneof![
             (atom_name(), proptest::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(functor, args)| TermKind::Compound { functor, args }),
-            (
-                select(vec!["+", "-", "*", "/", "mod"]),
-                inner.clone(),
-                inner.clone()
-            )
-                .prop_map(|(op, a, b)| TermKind::Compound {
+            (select(vec!["+", "-", "*", "/", "mod"]), inner.clone(), inner.clone()).prop_map(|(op, a, b)| {
+                TermKind::Compound {
                     functor: op.to_string(),
                     args: vec![a, b],
-                }),
+                }
+            }),
             (select(vec!["+", "-"]), inner.clone()).prop_map(|(op, a)| TermKind::Compound {
                 functor: op.to_string(),
                 args: vec![a],
@@ -135,14 +120,12 @@ fn callable() -> impl Strategy<Value = Term> {
         atom_name().prop_map(|a| term_of(TermKind::Atom(a))),
         (atom_name(), proptest::collection::vec(term(), 0..3))
             .prop_map(|(functor, args)| term_of(TermKind::Compound { functor, args })),
-        (
-            select(vec!["a", "+", "-"]),
-            proptest::collection::vec(term(), 1..3)
-        )
-            .prop_map(|(f, args)| term_of(TermKind::Compound {
+        (select(vec!["a", "+", "-"]), proptest::collection::vec(term(), 1..3)).prop_map(|(f, args)| term_of(
+            TermKind::Compound {
                 functor: f.to_string(),
                 args,
-            })),
+            }
+        )),
     ]
 }
 
@@ -165,10 +148,8 @@ fn cond() -> impl Strategy<Value = Cond> {
         .prop_recursive(3, 8, 2, |inner| {
             (
                 prop_oneof![
-                    (inner.clone(), inner.clone())
-                        .prop_map(|(a, b)| CondKind::And(Box::new(a), Box::new(b))),
-                    (inner.clone(), inner.clone())
-                        .prop_map(|(a, b)| CondKind::Or(Box::new(a), Box::new(b))),
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| CondKind::And(Box::new(a), Box::new(b))),
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| CondKind::Or(Box::new(a), Box::new(b))),
                     inner.prop_map(|a| CondKind::Not(Box::new(a))),
                 ],
                 any::<bool>(),
@@ -200,9 +181,7 @@ fn step() -> impl Strategy<Value = Step> {
     let kind = prop_oneof![
         (term(), role_ref()).prop_map(|(message, to)| StepKind::Send { message, to }),
         (term(), role_ref()).prop_map(|(message, from)| StepKind::Receive { message, from }),
-        Just(StepKind::Null {
-            span: Span::default()
-        }),
+        Just(StepKind::Null { span: Span::default() }),
         role_ref().prop_map(StepKind::Call),
     ];
     let guard = proptest::option::of((cond(), any::<bool>()));
@@ -229,19 +208,17 @@ fn def_of(kind: DefKind, parens: bool) -> Def {
 
 fn def() -> impl Strategy<Value = Def> {
     (step(), any::<bool>())
-        .prop_map(|(s, parens)| def_of(DefKind::Step(s), parens))
+        .prop_map(|(s, parens)| def_of(DefKind::Step(Box::new(s)), parens))
         .prop_recursive(4, 12, 2, |inner| {
-            (select(vec![0, 1, 2]), inner.clone(), inner, any::<bool>()).prop_map(
-                |(op, a, b, parens)| {
-                    let (a, b) = (Box::new(a), Box::new(b));
-                    let kind = match op {
-                        0 => DefKind::Then(a, b),
-                        1 => DefKind::Or(a, b),
-                        _ => DefKind::Par(a, b),
-                    };
-                    def_of(kind, parens)
-                },
-            )
+            (select(vec![0, 1, 2]), inner.clone(), inner, any::<bool>()).prop_map(|(op, a, b, parens)| {
+                let (a, b) = (Box::new(a), Box::new(b));
+                let kind = match op {
+                    0 => DefKind::Then(a, b),
+                    1 => DefKind::Or(a, b),
+                    _ => DefKind::Par(a, b),
+                };
+                def_of(kind, parens)
+            })
         })
 }
 
@@ -256,10 +233,7 @@ fn item() -> impl Strategy<Value = Item> {
         span: Span::default(),
     };
     let role_decl = (
-        prop_oneof![
-            bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a))),
-            callable()
-        ],
+        prop_oneof![bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a))), callable()],
         select(RoleKind::ALL.to_vec()),
         counts,
     )
@@ -299,11 +273,11 @@ fn item() -> impl Strategy<Value = Item> {
         });
     let clause = (role_ref(), def()).prop_map(|(head, mut body)| {
         normalise_def(&mut body, false);
-        Item::Clause(Clause {
+        Item::Clause(Box::new(Clause {
             head,
             body,
             span: Span::default(),
-        })
+        }))
     });
     prop_oneof![1 => role_decl, 1 => constraint_decl, 3 => clause]
 }

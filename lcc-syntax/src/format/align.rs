@@ -18,12 +18,8 @@ pub fn key(token: &Token<'_>) -> String {
         Token::QuotedAtom(q) => format!("'{}", unescape(q).unwrap_or_else(|_| q.to_string())),
         Token::Str(s) => format!("\"{}", unescape(s).unwrap_or_else(|_| s.to_string())),
         Token::Var(name) => (*name).to_string(),
-        Token::Int(n) => n
-            .parse::<u64>()
-            .map_or_else(|_| n.to_string(), |n| n.to_string()),
-        Token::Float(n) => n
-            .parse::<f64>()
-            .map_or_else(|_| n.to_string(), |f| format!("{f:?}")),
+        Token::Int(n) => n.parse::<u64>().map_or_else(|_| n.to_string(), |n| n.to_string()),
+        Token::Float(n) => n.parse::<f64>().map_or_else(|_| n.to_string(), |f| format!("{f:?}")),
         other => other.symbol().to_string(),
     }
 }
@@ -63,9 +59,7 @@ fn resync(source: &[String], formatted: &[String], i: usize, j: usize) -> Option
         s < source.len()
             && f < formatted.len()
             && source[s] == formatted[f]
-            && (s + 1 == source.len()
-                || f + 1 == formatted.len()
-                || source[s + 1] == formatted[f + 1])
+            && (s + 1 == source.len() || f + 1 == formatted.len() || source[s + 1] == formatted[f + 1])
     };
     (1..=WINDOW).find_map(|d| (0..=d).map(|a| (a, d - a)).find(|&(a, b)| agree(a, b)))
 }
@@ -84,16 +78,7 @@ mod tests {
         let formatted = keys("a ( x ) b");
         assert_eq!(
             align(&source, &formatted),
-            vec![
-                Some(0),
-                Some(1),
-                None,
-                Some(2),
-                Some(3),
-                None,
-                None,
-                Some(4)
-            ]
+            vec![Some(0), Some(1), None, Some(2), Some(3), None, None, Some(4)]
         );
         let map = align(&formatted, &source);
         assert_eq!(map[0], Some(0));

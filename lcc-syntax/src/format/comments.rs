@@ -123,10 +123,7 @@ fn place<'s>(lines: &[Line], source: Source<'s>) -> Placement<'s> {
     for (anchor, comment) in source.comments {
         // A token the formatter dropped passes its comments to a neighbour.
         let (target, after) = match anchor {
-            Anchor::After(i) => (
-                map[..=i].iter().rev().chain(&map[i + 1..]).find_map(|&m| m),
-                true,
-            ),
+            Anchor::After(i) => (map[..=i].iter().rev().chain(&map[i + 1..]).find_map(|&m| m), true),
             Anchor::Before(i) => (map[i..].iter().find_map(|&m| m), false),
         };
         match target {
@@ -138,24 +135,15 @@ fn place<'s>(lines: &[Line], source: Source<'s>) -> Placement<'s> {
     // Nothing can follow a `//` comment on its line: later trailing comments move
     // to the next line, where they read back as leading comments.
     for i in 0..lines.len() {
-        let Some(at) = placement.trailing[i]
-            .iter()
-            .position(Comment::runs_to_end_of_line)
-        else {
+        let Some(at) = placement.trailing[i].iter().position(Comment::runs_to_end_of_line) else {
             continue;
         };
-        let moved = placement.trailing[i]
-            .split_off(at + 1)
-            .into_iter()
-            .map(|c| Comment {
-                blank_before: false,
-                blank_after: false,
-                ..c
-            });
-        let next = placement
-            .leading
-            .get_mut(i + 1)
-            .unwrap_or(&mut placement.end);
+        let moved = placement.trailing[i].split_off(at + 1).into_iter().map(|c| Comment {
+            blank_before: false,
+            blank_after: false,
+            ..c
+        });
+        let next = placement.leading.get_mut(i + 1).unwrap_or(&mut placement.end);
         next.splice(0..0, moved);
     }
     placement

@@ -42,8 +42,7 @@ pub fn lines(model: &Model) -> Vec<Line> {
         // Declarations of one kind stay together; anything else is set apart.
         let grouped = matches!(
             (previous, item),
-            (Some(Item::RoleDecl(_)), Item::RoleDecl(_))
-                | (Some(Item::ConstraintDecl(_)), Item::ConstraintDecl(_))
+            (Some(Item::RoleDecl(_)), Item::RoleDecl(_)) | (Some(Item::ConstraintDecl(_)), Item::ConstraintDecl(_))
         );
         layout.lines[first].blank_before = previous.is_some() && !grouped;
         previous = Some(item);

@@ -2,17 +2,7 @@
 //! that lowers to the same value.
 
 /// Words the lexer reads as keywords, so an atom spelled like one must be quoted.
-const KEYWORDS: [&str; 9] = [
-    "then",
-    "or",
-    "par",
-    "and",
-    "not",
-    "null",
-    "is",
-    "mod",
-    "constraint",
-];
+const KEYWORDS: [&str; 9] = ["then", "or", "par", "and", "not", "null", "is", "mod", "constraint"];
 
 /// An atom as written: bare when the lexer reads it back as that atom, else quoted.
 pub fn atom(name: &str) -> String {

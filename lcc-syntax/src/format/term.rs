@@ -93,11 +93,7 @@ fn write_bare(out: &mut String, t: &Term) {
                 out.push(' ');
                 // Left-associative: a right operand of the same precedence needs
                 // parentheses.
-                let right = if p == Prec::Sum {
-                    Prec::Product
-                } else {
-                    Prec::Unary
-                };
+                let right = if p == Prec::Sum { Prec::Product } else { Prec::Unary };
                 write(out, &args[1], right);
             }
             Some((op, _)) => {
