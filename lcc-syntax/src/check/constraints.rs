@@ -76,7 +76,7 @@ fn unknown(term: &Term, name: &str, arity: usize, names: &[&str]) -> Diagnostic 
         params.join(", ")
     );
     d.with_fix(
-        format!("declare it at the top of the file: `{declaration}`"),
+        "declare it at the top of the file",
         vec![TextEdit {
             span: Span::new(term.span.file, 0, 0),
             replacement: format!("{declaration}\n"),

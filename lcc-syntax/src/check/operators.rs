@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::span::Span;
 
 /// Operands longer than this are abbreviated in messages.
-const OPERAND_WIDTH: usize = 30;
+const OPERAND_WIDTH: usize = 34;
 
 /// A definition operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,11 +280,11 @@ fn diagnostic(root: &Def, operands: &[&Def], ops: &[Op], others: &[Op]) -> Diagn
     )
     .with_note("Precedence, loosest first: `or`, `par`, `then` (as in LiJ), so `A then B or C` means `(A then B) or C`, not `A then (B or C)`.")
     .with_note("Add parentheses to say which reading you mean.")
+    .with_fix("add parentheses that keep the current reading", actual.edits)
     .with_fix(
-        format!("keep the current reading, with parentheses: `{}`", actual.text),
-        actual.edits,
+        "add parentheses for the other reading (`then` first)",
+        other.edits,
     )
-    .with_fix(format!("add parentheses for `{}`", other.text), other.edits)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ fn undefined(role_use: &RoleUse<'_>, name: &str, index: &RoleIndex<'_>) -> Diagn
         }
         suggestions.push(close);
     }
-    if suggestions.is_empty() && index.names().len() <= LIST_ROLES_UP_TO {
+    if index.names().len() <= LIST_ROLES_UP_TO {
         let names: Vec<String> = index.names().iter().map(|n| n.to_string()).collect();
         d = d.with_note(format!(
             "The roles defined in this file are {}.",
