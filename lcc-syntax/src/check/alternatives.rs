@@ -3,7 +3,7 @@
 //! a `null` whose constraint is trivially true, or a role call whose clause starts
 //! with such a step), the alternatives after it are never tried.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::ast::{Cond, CondKind, Def, DefKind, Model, RoleRef, Step, StepKind};
 use crate::check::index::RoleIndex;
@@ -19,6 +19,10 @@ struct Always<'m> {
 
 /// Reports W0211 once per `or` chain.
 pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+    let mut analysis = Analysis {
+        index,
+        roles: HashMap::new(),
+    };
     let mut stack: Vec<&Def> = model.clauses().map(|c| &c.body).collect();
     while let Some(def) = stack.pop() {
         match &def.kind {
@@ -28,7 +32,7 @@ pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
                 let always = alternatives
                     .iter()
                     .enumerate()
-                    .find_map(|(i, alt)| first_step_always(alt, index).map(|a| (i, a)));
+                    .find_map(|(i, alt)| analysis.always(alt).map(|a| (i, a)));
                 if let Some((i, why)) = always
                     && i + 1 < alternatives.len()
                 {
@@ -54,45 +58,50 @@ fn flatten_or(def: &Def) -> Vec<&Def> {
     out
 }
 
-/// Whether the first step of `def` can always fire, and why.
-fn first_step_always<'m>(def: &'m Def, index: &RoleIndex<'m>) -> Option<Always<'m>> {
-    always(def, index, &mut HashSet::new())
+/// Whether the first step of a definition can always fire, with what each role's
+/// clause body gives remembered, so that chains of role calls are followed once.
+struct Analysis<'i, 'm> {
+    index: &'i RoleIndex<'m>,
+    /// `None` while a role's body is being analysed (a cycle: not always).
+    roles: HashMap<(&'m str, usize), Option<Always<'m>>>,
 }
 
-fn always<'m>(
-    mut def: &'m Def,
-    index: &RoleIndex<'m>,
-    entered: &mut HashSet<(&'m str, usize)>,
-) -> Option<Always<'m>> {
-    while let DefKind::Then(first, _) = &def.kind {
-        def = first;
-    }
-    match &def.kind {
-        DefKind::Then(..) => unreachable!("handled by the loop above"),
-        DefKind::Or(a, b) | DefKind::Par(a, b) => {
-            always(a, index, entered).or_else(|| always(b, index, entered))
+impl<'m> Analysis<'_, 'm> {
+    fn always(&mut self, mut def: &'m Def) -> Option<Always<'m>> {
+        while let DefKind::Then(first, _) = &def.kind {
+            def = first;
         }
-        DefKind::Step(step) => {
-            if !step.guard.as_ref().is_none_or(|g| trivially_true(&g.cond)) {
-                return None;
-            }
-            match &step.kind {
-                StepKind::Null { .. } => Some(Always { step, via: None }),
-                StepKind::Call(role) => {
-                    let key = role.name_arity()?;
-                    let clause = index.clause(key.0, key.1)?;
-                    if !entered.insert(key) {
-                        return None;
-                    }
-                    let inner = always(&clause.body, index, entered)?;
-                    Some(Always {
-                        step: inner.step,
-                        via: Some(role),
-                    })
+        match &def.kind {
+            DefKind::Then(..) => unreachable!("handled by the loop above"),
+            DefKind::Or(a, b) | DefKind::Par(a, b) => self.always(a).or_else(|| self.always(b)),
+            DefKind::Step(step) => {
+                if !step.guard.as_ref().is_none_or(|g| trivially_true(&g.cond)) {
+                    return None;
                 }
-                StepKind::Send { .. } | StepKind::Receive { .. } => None,
+                match &step.kind {
+                    StepKind::Null { .. } => Some(Always { step, via: None }),
+                    StepKind::Call(role) => {
+                        let inner = self.role(role.name_arity()?)?;
+                        Some(Always {
+                            step: inner.step,
+                            via: Some(role),
+                        })
+                    }
+                    StepKind::Send { .. } | StepKind::Receive { .. } => None,
+                }
             }
         }
+    }
+
+    fn role(&mut self, key: (&'m str, usize)) -> Option<Always<'m>> {
+        if let Some(known) = self.roles.get(&key) {
+            return *known;
+        }
+        let clause = self.index.clause(key.0, key.1)?;
+        self.roles.insert(key, None);
+        let result = self.always(&clause.body);
+        self.roles.insert(key, result);
+        result
     }
 }
 
