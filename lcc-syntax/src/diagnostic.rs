@@ -187,4 +187,35 @@ pub mod codes {
     pub const UNBOUND_INPUT: Code = Code("W0214");
     /// A role declared twice, or a constraint signature declared twice.
     pub const DUPLICATE_DECLARATION: Code = Code("E0215");
+
+    /// Every code above, in numeric order.
+    pub const ALL: [Code; 27] = [
+        INVALID_CHARACTER,
+        UNTERMINATED,
+        UNEXPECTED_TOKEN,
+        UNEXPECTED_END,
+        UNMATCHED_CLOSE,
+        UNCLOSED_OPEN,
+        INVALID_LITERAL,
+        EXPECTED_STEP,
+        EXPECTED_CONSTRAINT,
+        EXPECTED_TERM,
+        BAD_CLAUSE_HEAD,
+        BAD_DECLARATION,
+        UNDEFINED_ROLE,
+        ROLE_ARITY,
+        NEVER_RECEIVED,
+        NEVER_SENT,
+        SINGLETON_VARIABLE,
+        UNBOUND_ID,
+        MIXED_OPERATORS,
+        DECLARED_WITHOUT_CLAUSE,
+        CLAUSE_WITHOUT_DECLARATION,
+        DUPLICATE_CLAUSE,
+        UNREACHABLE_ALTERNATIVE,
+        UNKNOWN_CONSTRAINT,
+        CONSTRAINT_ARITY,
+        UNBOUND_INPUT,
+        DUPLICATE_DECLARATION,
+    ];
 }

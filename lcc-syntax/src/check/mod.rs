@@ -1,5 +1,26 @@
 //! Semantic checks on a parsed model: roles, messages, variables, operators,
-//! declarations, alternatives and constraint calls. Each check is one module.
+//! declarations, alternatives and constraint calls. Each check is one module; the
+//! shared analyses ([`index`], [`refs`], [`binding`], [`show`], [`suggest`]) are
+//! public for the language server.
+
+mod alternatives;
+pub mod binding;
+mod clauses;
+mod constraints;
+mod declarations;
+mod ids;
+pub mod index;
+mod messages;
+mod modes;
+mod operators;
+pub mod refs;
+mod roles;
+pub mod show;
+pub mod suggest;
+mod variables;
+
+pub use constraints::visit_calls;
+pub use variables::occurrences;
 
 use crate::ast::Model;
 use crate::diagnostic::Diagnostic;
@@ -25,9 +46,22 @@ impl Checked {
 
 /// Runs every semantic check on `model`, whose constraint calls are resolved
 /// against `signatures` (the caller includes the model's own declarations).
+/// The diagnostics are in source order.
 pub fn check_model(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
-    let _ = (model, signatures);
-    Vec::new()
+    let index = index::RoleIndex::new(model);
+    let mut out = Vec::new();
+    roles::check(model, &index, &mut out);
+    clauses::check(model, &mut out);
+    declarations::check(model, &index, &mut out);
+    messages::check(model, &index, &mut out);
+    variables::check(model, &mut out);
+    ids::check(model, &mut out);
+    operators::check(model, &mut out);
+    alternatives::check(model, &index, &mut out);
+    constraints::check(model, signatures, &mut out);
+    modes::check(model, signatures, &mut out);
+    out.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
+    out
 }
 
 /// Parses `text` as `file` and checks it against `signatures` plus the file's own
@@ -41,4 +75,45 @@ pub fn check_source(file: FileId, text: &str, signatures: &Signatures) -> Checke
     diagnostics.extend(check_model(&parsed.model, &sigs));
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
     Checked { parsed, diagnostics }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::diagnostic::TextEdit;
+    use crate::span::{LineIndex, Span};
+
+    /// Checks `text` against the standard signatures; it must parse cleanly.
+    pub fn check_text(text: &str) -> Vec<Diagnostic> {
+        let checked = check_source(FileId(0), text, &Signatures::standard());
+        assert!(
+            !checked.parsed.has_errors(),
+            "syntax errors in {text}: {:#?}",
+            checked.parsed.diagnostics
+        );
+        checked.diagnostics
+    }
+
+    /// The codes of `diagnostics`, in order.
+    pub fn codes_of(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
+        diagnostics.iter().map(|d| d.code.0).collect()
+    }
+
+    /// `text` with `edits` applied.
+    pub fn apply(text: &str, edits: &[TextEdit]) -> String {
+        let mut edits = edits.to_vec();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut out = text.to_string();
+        for e in edits {
+            out.replace_range(e.span.range(), &e.replacement);
+        }
+        out
+    }
+
+    /// The 1-based line of `span` in `text`.
+    pub fn line_of(text: &str, span: Span) -> u32 {
+        LineIndex::new(text)
+            .line_col(text, span.start as usize)
+            .line
+    }
 }

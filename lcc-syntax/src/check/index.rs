@@ -1,0 +1,63 @@
+//! The clauses of a model, looked up by role name and arity.
+
+use std::collections::HashMap;
+
+use crate::ast::{Clause, Model};
+
+/// Which clauses define which roles. A role is identified by name and arity for
+/// clause lookup; messages address roles by name only.
+#[derive(Debug, Clone, Default)]
+pub struct RoleIndex<'m> {
+    /// Role names in the order their first clause appears.
+    names: Vec<&'m str>,
+    /// For each role name, its clauses (with arity) in source order.
+    by_name: HashMap<&'m str, Vec<(usize, &'m Clause)>>,
+}
+
+impl<'m> RoleIndex<'m> {
+    /// Indexes the clauses of `model` whose head role is an atom or compound.
+    pub fn new(model: &'m Model) -> RoleIndex<'m> {
+        let mut index = RoleIndex::default();
+        for clause in model.clauses() {
+            if let Some((name, arity)) = clause.head.name_arity() {
+                let entry = index.by_name.entry(name).or_default();
+                if entry.is_empty() {
+                    index.names.push(name);
+                }
+                entry.push((arity, clause));
+            }
+        }
+        index
+    }
+
+    /// Whether some clause defines a role named `name` (any arity).
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// The clauses for roles named `name`, with their arities, in source order.
+    pub fn clauses(&self, name: &str) -> &[(usize, &'m Clause)] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first clause for `name/arity`: the one a role call enters.
+    pub fn clause(&self, name: &str, arity: usize) -> Option<&'m Clause> {
+        self.clauses(name)
+            .iter()
+            .find(|(a, _)| *a == arity)
+            .map(|(_, c)| *c)
+    }
+
+    /// The arities with which `name` is defined, ascending and without repeats.
+    pub fn arities(&self, name: &str) -> Vec<usize> {
+        let mut arities: Vec<usize> = self.clauses(name).iter().map(|(a, _)| *a).collect();
+        arities.sort_unstable();
+        arities.dedup();
+        arities
+    }
+
+    /// The defined role names, in the order their first clause appears.
+    pub fn names(&self) -> &[&'m str] {
+        &self.names
+    }
+}
