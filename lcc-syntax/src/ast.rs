@@ -40,8 +40,6 @@ impl Model {
 }
 
 /// One top-level item.
-// Clauses dominate models; boxing them would only add an indirection.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// `r(Role, Kind [, Min [, Max]])`
@@ -226,8 +224,6 @@ pub struct Def {
 }
 
 /// The shapes of a definition.
-// Steps are most of a definition's nodes; boxing them would only add an indirection.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DefKind {
     /// `A then B`

@@ -156,6 +156,8 @@ pub mod codes {
     pub const BAD_CLAUSE_HEAD: Code = Code("E0111");
     /// A top-level item that is neither a clause nor a declaration.
     pub const BAD_DECLARATION: Code = Code("E0112");
+    /// An item nested too deeply or holding too many operators to process safely.
+    pub const TOO_DEEP: Code = Code("E0113");
 
     /// A role that no clause defines.
     pub const UNDEFINED_ROLE: Code = Code("E0201");
@@ -189,7 +191,7 @@ pub mod codes {
     pub const DUPLICATE_DECLARATION: Code = Code("E0215");
 
     /// Every code above, in numeric order.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         INVALID_CHARACTER,
         UNTERMINATED,
         UNEXPECTED_TOKEN,
@@ -202,6 +204,7 @@ pub mod codes {
         EXPECTED_TERM,
         BAD_CLAUSE_HEAD,
         BAD_DECLARATION,
+        TOO_DEEP,
         UNDEFINED_ROLE,
         ROLE_ARITY,
         NEVER_RECEIVED,

@@ -28,10 +28,10 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
 
 /// Formats an error-free parse of `text`, keeping the comments of `text`.
 pub fn format_parsed(parsed: &Parsed, text: &str) -> String {
-    comments::render(&layout::lines(&parsed.model), text)
+    crate::depth::with_deep_stack(|| comments::render(&layout::lines(&parsed.model), text))
 }
 
 /// Prints a model (for example one built by a program) in the canonical layout.
 pub fn format_model(model: &Model) -> String {
-    comments::render(&layout::lines(model), "")
+    crate::depth::with_deep_stack(|| comments::render(&layout::lines(model), ""))
 }

@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod check;
 pub mod cst;
+pub mod depth;
 pub mod diagnostic;
 pub mod format;
 pub mod span;

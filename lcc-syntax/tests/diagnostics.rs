@@ -102,6 +102,12 @@ fn e0112() {
 }
 
 #[test]
+fn e0113() {
+    let deep = format!("a(r, X) ::\n  null <- p({}x{})\n", "f(".repeat(300), ")".repeat(300));
+    shows!("E0113", &deep);
+}
+
+#[test]
 fn e0201() {
     shows!(
         "E0201",
@@ -217,18 +223,12 @@ fn w0211() {
 
 #[test]
 fn e0212() {
-    shows!(
-        "E0212",
-        "a(idle, X) :: null <- isOverLoadd() then a(idle, X)\n"
-    );
+    shows!("E0212", "a(idle, X) :: null <- isOverLoadd() then a(idle, X)\n");
 }
 
 #[test]
 fn e0213() {
-    shows!(
-        "E0213",
-        "a(idle, X) :: null <- sleep(5, seconds) then a(idle, X)\n"
-    );
+    shows!("E0213", "a(idle, X) :: null <- sleep(5, seconds) then a(idle, X)\n");
 }
 
 #[test]
@@ -338,18 +338,13 @@ fn corrected_seeds_check_clean() {
 #[test]
 fn every_code_is_listed_and_documented() {
     let source = include_str!("../src/diagnostic.rs");
-    let defined: Vec<&str> = source
-        .split("Code(\"")
-        .skip(1)
-        .map(|rest| &rest[..5])
-        .collect();
+    let defined: Vec<&str> = source.split("Code(\"").skip(1).map(|rest| &rest[..5]).collect();
     let listed: Vec<&str> = codes::ALL.iter().map(|c| c.0).collect();
     assert_eq!(defined, listed, "codes::ALL must list every code in order");
     let docs = include_str!("../../docs/diagnostics.md");
     for code in codes::ALL {
         assert!(
-            docs.lines()
-                .any(|l| l.starts_with(&format!("## {} ", code.0))),
+            docs.lines().any(|l| l.starts_with(&format!("## {} ", code.0))),
             "docs/diagnostics.md has no `## {} ...` section",
             code.0
         );

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use lcc_syntax::render::{RenderOptions, render};
+use lcc_syntax::render::{FileRenderer, RenderOptions, render};
 use lcc_syntax::signatures::Origin;
 use lcc_syntax::{Diagnostic, FileId, LineIndex, Signatures, check_source};
 use serde::Serialize;
@@ -109,6 +109,9 @@ pub fn run(args: CheckArgs) -> u8 {
     let mut out = stdout.lock();
     for (i, source) in sources.iter().enumerate() {
         let checked = check_source(FileId(i as u32), &source.text, &signatures);
+        let name = source.path.display().to_string();
+        let renderer = FileRenderer::new(&name, &source.text, RenderOptions { color, ascii: false });
+        let index = LineIndex::new(&source.text);
         for d in &checked.diagnostics {
             if d.is_error() {
                 errors += 1;
@@ -116,13 +119,8 @@ pub fn run(args: CheckArgs) -> u8 {
                 warnings += 1;
             }
             let text = match args.format {
-                Format::Human => render(
-                    d,
-                    &source.path.display().to_string(),
-                    &source.text,
-                    RenderOptions { color, ascii: false },
-                ),
-                Format::Json => json_line(source, d),
+                Format::Human => renderer.render(d),
+                Format::Json => json_line(source, &index, d),
             };
             if out.write_all(text.as_bytes()).is_err() {
                 return EXIT_USAGE;
@@ -191,8 +189,7 @@ struct JsonEdit<'a> {
     replacement: &'a str,
 }
 
-fn json_line(source: &SourceFile, d: &Diagnostic) -> String {
-    let index = LineIndex::new(&source.text);
+fn json_line(source: &SourceFile, index: &LineIndex, d: &Diagnostic) -> String {
     let at = |offset: u32| index.line_col(&source.text, offset as usize);
     let start = at(d.primary.span.start);
     let end = at(d.primary.span.end);

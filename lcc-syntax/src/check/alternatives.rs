@@ -138,10 +138,7 @@ fn diagnostic(unreachable: &[&Def], why: Always<'_>) -> Diagnostic {
     );
     d = match why.via {
         Some(role) => d
-            .with_label(
-                role.span,
-                "this role call starts with a step that can always fire",
-            )
+            .with_label(role.span, "this role call starts with a step that can always fire")
             .with_label(why.step.span, format!("the role's first step is an {step}")),
         None => d.with_label(why.step.span, format!("an {step} can always fire")),
     };
@@ -155,14 +152,9 @@ mod tests {
 
     #[test]
     fn unguarded_null_hides_later_alternatives() {
-        let ds = check_text(
-            "a(r, X) :: (null <- isOverLoaded()) or (null then a(r, X)) or a(r, X) or a(r, X)",
-        );
+        let ds = check_text("a(r, X) :: (null <- isOverLoaded()) or (null then a(r, X)) or a(r, X) or a(r, X)");
         assert_eq!(codes_of(&ds), ["W0211"]);
-        assert_eq!(
-            ds[0].primary.message,
-            "these 2 alternatives are never taken"
-        );
+        assert_eq!(ds[0].primary.message, "these 2 alternatives are never taken");
     }
 
     #[test]

@@ -77,11 +77,7 @@ pub fn walk_clause<'m>(clause: &'m Clause, visit: &mut impl FnMut(Event<'m>, &Bo
     walk_def(&clause.body, bound, visit);
 }
 
-fn walk_def<'m>(
-    mut def: &'m Def,
-    mut bound: Bound<'m>,
-    visit: &mut impl FnMut(Event<'m>, &Bound<'m>),
-) -> Bound<'m> {
+fn walk_def<'m>(mut def: &'m Def, mut bound: Bound<'m>, visit: &mut impl FnMut(Event<'m>, &Bound<'m>)) -> Bound<'m> {
     // `then` chains nest to the right: follow them with a loop, not recursion.
     while let DefKind::Then(first, rest) = &def.kind {
         bound = walk_def(first, bound, visit);
@@ -103,11 +99,7 @@ fn walk_def<'m>(
     }
 }
 
-fn walk_step<'m>(
-    step: &'m Step,
-    mut bound: Bound<'m>,
-    visit: &mut impl FnMut(Event<'m>, &Bound<'m>),
-) -> Bound<'m> {
+fn walk_step<'m>(step: &'m Step, mut bound: Bound<'m>, visit: &mut impl FnMut(Event<'m>, &Bound<'m>)) -> Bound<'m> {
     let guard = step.guard.as_ref().map(|g| &g.cond);
     match &step.kind {
         StepKind::Send { to, .. } => {
@@ -140,11 +132,7 @@ fn walk_step<'m>(
     bound
 }
 
-fn walk_cond<'m>(
-    cond: &'m Cond,
-    bound: Bound<'m>,
-    visit: &mut impl FnMut(Event<'m>, &Bound<'m>),
-) -> Bound<'m> {
+fn walk_cond<'m>(cond: &'m Cond, bound: Bound<'m>, visit: &mut impl FnMut(Event<'m>, &Bound<'m>)) -> Bound<'m> {
     match &cond.kind {
         CondKind::And(a, b) => {
             let bound = walk_cond(a, bound, visit);
@@ -160,8 +148,7 @@ fn walk_cond<'m>(
             bound
         }
         CondKind::Compare {
-            op: CmpOp::NotUnify,
-            ..
+            op: CmpOp::NotUnify, ..
         } => {
             visit(Event::Constraint(cond), &bound);
             bound
@@ -197,10 +184,7 @@ mod tests {
                 Event::Constraint(c) => show::cond(c),
                 Event::Call(r) => show::role_ref(r),
             };
-            let names: Vec<&str> = ["W", "X", "Y", "Z"]
-                .into_iter()
-                .filter(|v| bound.contains(v))
-                .collect();
+            let names: Vec<&str> = ["W", "X", "Y", "Z"].into_iter().filter(|v| bound.contains(v)).collect();
             out.push(format!("{what}: {}", names.join(" ")));
         });
         out
@@ -225,9 +209,7 @@ mod tests {
     #[test]
     fn or_keeps_what_both_branches_bind() {
         assert_eq!(
-            trace(
-                "a(r, Id) :: (m(X, Y) <= a(s, Z) or n(X) <= a(s, Z)) then null <- (p(X, Y, Z) or q(Y))"
-            ),
+            trace("a(r, Id) :: (m(X, Y) <= a(s, Z) or n(X) <= a(s, Z)) then null <- (p(X, Y, Z) or q(Y))"),
             ["p(X, Y, Z): X Z", "q(Y): X Z"]
         );
         assert_eq!(
@@ -238,10 +220,7 @@ mod tests {
 
     #[test]
     fn not_binds_nothing_and_par_branches_are_independent() {
-        assert_eq!(
-            trace("a(r, Id) :: null <- not X = 1 and p(X)"),
-            ["X = 1: ", "p(X): "]
-        );
+        assert_eq!(trace("a(r, Id) :: null <- not X = 1 and p(X)"), ["X = 1: ", "p(X): "]);
         assert_eq!(
             trace("a(r, Id) :: (m(X) <= a(s, Id) par null <- p(X)) then null <- q(X)"),
             ["p(X): ", "q(X): X"]

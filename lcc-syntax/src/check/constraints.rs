@@ -98,11 +98,7 @@ fn wrong_arity(term: &Term, name: &str, arity: usize, signatures: &Signatures) -
         format!("called with {}", arguments(arity)),
     );
     for s in found {
-        let doc = s
-            .doc
-            .as_deref()
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+        let doc = s.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
         d = d.with_note(format!("`{}`{doc}", s.display()));
     }
     d
@@ -114,17 +110,10 @@ mod tests {
 
     #[test]
     fn unknown_and_wrong_arity() {
-        let ds =
-            check_text("a(r, X) :: null <- isOverLoadd() and sleep(X, 1) and (nosuch or not true)");
+        let ds = check_text("a(r, X) :: null <- isOverLoadd() and sleep(X, 1) and (nosuch or not true)");
         assert_eq!(codes_of(&ds), ["E0212", "E0213", "E0212"]);
-        assert_eq!(
-            ds[0].fixes[0].title,
-            "replace `isOverLoadd` with `isOverLoaded`"
-        );
-        assert_eq!(
-            ds[0].fixes[1].edits[0].replacement,
-            "constraint isOverLoadd() \"…\"\n"
-        );
+        assert_eq!(ds[0].fixes[0].title, "replace `isOverLoadd` with `isOverLoaded`");
+        assert_eq!(ds[0].fixes[1].edits[0].replacement, "constraint isOverLoadd() \"…\"\n");
         assert!(
             ds[1]
                 .message

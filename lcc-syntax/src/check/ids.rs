@@ -65,10 +65,7 @@ fn unbound_call(clause: &Clause, role: &RoleRef) -> Diagnostic {
     ));
     if let Some(own) = clause.head.id.as_var() {
         d = d
-            .with_label(
-                clause.head.id.span,
-                format!("this clause's peer is `{own}`"),
-            )
+            .with_label(clause.head.id.span, format!("this clause's peer is `{own}`"))
             .with_fix(
                 format!("continue as this clause's peer `{own}`"),
                 vec![TextEdit {

@@ -42,10 +42,7 @@ impl<'m> RoleIndex<'m> {
 
     /// The first clause for `name/arity`: the one a role call enters.
     pub fn clause(&self, name: &str, arity: usize) -> Option<&'m Clause> {
-        self.clauses(name)
-            .iter()
-            .find(|(a, _)| *a == arity)
-            .map(|(_, c)| *c)
+        self.clauses(name).iter().find(|(a, _)| *a == arity).map(|(_, c)| *c)
     }
 
     /// The arities with which `name` is defined, ascending and without repeats.

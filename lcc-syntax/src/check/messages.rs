@@ -69,9 +69,7 @@ pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
                 .is_none_or(|p| p == this_role || !index.is_defined(p))
     };
     for send in &sends {
-        let (Some(sender), Some(f), Some(recipient)) =
-            (send.role, send.functor, send.partner_name())
-        else {
+        let (Some(sender), Some(f), Some(recipient)) = (send.role, send.functor, send.partner_name()) else {
             continue;
         };
         if !index.is_defined(recipient) {
@@ -95,9 +93,7 @@ pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
         out.push(d);
     }
     for receive in &receives {
-        let (Some(receiver), Some(f), Some(sender)) =
-            (receive.role, receive.functor, receive.partner_name())
-        else {
+        let (Some(receiver), Some(f), Some(sender)) = (receive.role, receive.functor, receive.partner_name()) else {
             continue;
         };
         if !index.is_defined(sender) {
@@ -131,10 +127,7 @@ fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> HashMap<Option<&'m str>, Vec<
 }
 
 /// The messages of clauses named `role`, and of clauses whose role is a variable.
-fn candidates<'a, 'm>(
-    by_role: &HashMap<Option<&'m str>, Vec<&'a Message<'m>>>,
-    role: &str,
-) -> Vec<&'a Message<'m>> {
+fn candidates<'a, 'm>(by_role: &HashMap<Option<&'m str>, Vec<&'a Message<'m>>>, role: &str) -> Vec<&'a Message<'m>> {
     let named = by_role.get(&Some(role)).into_iter().flatten();
     let any = by_role.get(&None).into_iter().flatten();
     named.chain(any).copied().collect()
@@ -196,14 +189,8 @@ mod tests {
         );
         assert_eq!(codes_of(&ds), ["W0203", "W0204", "W0204", "W0203"]);
         assert!(ds[0].message.starts_with("`ask/2` is sent to `s`"));
-        assert_eq!(
-            ds[0].secondary[0].message,
-            "`s` receives `ask/1` from `c` here"
-        );
-        assert_eq!(
-            ds[1].secondary[0].message,
-            "`s` sends `reply/1` to `d` here"
-        );
+        assert_eq!(ds[0].secondary[0].message, "`s` receives `ask/1` from `c` here");
+        assert_eq!(ds[1].secondary[0].message, "`s` sends `reply/1` to `d` here");
         assert!(ds[2].message.starts_with("`ask/1` is expected from `c`"));
     }
 

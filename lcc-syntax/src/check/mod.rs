@@ -48,6 +48,10 @@ impl Checked {
 /// against `signatures` (the caller includes the model's own declarations).
 /// The diagnostics are in source order.
 pub fn check_model(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
+    crate::depth::with_deep_stack(|| check_model_on_deep_stack(model, signatures))
+}
+
+fn check_model_on_deep_stack(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
     let index = index::RoleIndex::new(model);
     let mut out = Vec::new();
     roles::check(model, &index, &mut out);
@@ -68,6 +72,10 @@ pub fn check_model(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
 /// `constraint` declarations. Semantic checks run on whatever parsed, so one run
 /// reports syntax and semantic problems together.
 pub fn check_source(file: FileId, text: &str, signatures: &Signatures) -> Checked {
+    crate::depth::with_deep_stack(|| check_source_on_deep_stack(file, text, signatures))
+}
+
+fn check_source_on_deep_stack(file: FileId, text: &str, signatures: &Signatures) -> Checked {
     let parsed = parse(file, text);
     let mut sigs = signatures.clone();
     sigs.add_model(&parsed.model, Origin::File(file));
@@ -112,8 +120,6 @@ pub(crate) mod tests {
 
     /// The 1-based line of `span` in `text`.
     pub fn line_of(text: &str, span: Span) -> u32 {
-        LineIndex::new(text)
-            .line_col(text, span.start as usize)
-            .line
+        LineIndex::new(text).line_col(text, span.start as usize).line
     }
 }

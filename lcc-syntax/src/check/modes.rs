@@ -57,14 +57,9 @@ fn check_cond(cond: &Cond, bound: &Bound<'_>, signatures: &Signatures, out: &mut
                             codes::UNBOUND_INPUT,
                             format!("`{var}` may be unbound when `{name}` is called"),
                             span,
-                            format!(
-                                "`{var}` is passed to the input `+{param}` of `{}`",
-                                sig.display()
-                            ),
+                            format!("`{var}` is passed to the input `+{param}` of `{}`", sig.display()),
                         )
-                        .with_note(format!(
-                            "`+{param}` must be bound when `{name}` is called. {WHY}"
-                        )),
+                        .with_note(format!("`+{param}` must be bound when `{name}` is called. {WHY}")),
                     );
                 }
             }
@@ -126,13 +121,9 @@ mod tests {
 
     #[test]
     fn comparisons_and_is() {
-        let ds = check_text(
-            "a(r, _) :: null <- X is Y + 1 and X > 2 and (Z = 1 or W = 2) and Z >= W and nth(I, [1], _)",
-        );
-        assert_eq!(
-            codes_of(&ds),
-            ["W0205", "W0214", "W0214", "W0214", "W0205", "W0214"]
-        );
+        let ds =
+            check_text("a(r, _) :: null <- X is Y + 1 and X > 2 and (Z = 1 or W = 2) and Z >= W and nth(I, [1], _)");
+        assert_eq!(codes_of(&ds), ["W0205", "W0214", "W0214", "W0214", "W0205", "W0214"]);
         let vars: Vec<&str> = ds
             .iter()
             .filter(|d| d.code.0 == "W0214")

@@ -130,17 +130,9 @@ enum Parens {
 
 /// Writes `shape` with parentheses as `parens` asks, collecting the operand
 /// ranges `(first, last)` that get parentheses.
-fn write(
-    shape: &Shape,
-    parens: Parens,
-    texts: &[String],
-    out: &mut String,
-    wraps: &mut Vec<(usize, usize)>,
-) {
+fn write(shape: &Shape, parens: Parens, texts: &[String], out: &mut String, wraps: &mut Vec<(usize, usize)>) {
     let Shape::Node(op, a, b) = shape else {
-        let Shape::Operand(i) = shape else {
-            unreachable!()
-        };
+        let Shape::Operand(i) = shape else { unreachable!() };
         out.push_str(&texts[*i]);
         return;
     };
@@ -149,8 +141,7 @@ fn write(
             Shape::Node(child_op, ..) => {
                 let (c, p) = (Grammar::Actual.level(child_op), Grammar::Actual.level(*op));
                 let needed = c < p || (child_op == *op && right != right_assoc(*op));
-                let explicit =
-                    matches!(parens, Parens::Explicit) && child_op == Op::Then && *op != Op::Then;
+                let explicit = matches!(parens, Parens::Explicit) && child_op == Op::Then && *op != Op::Then;
                 needed || explicit
             }
             Shape::Operand(_) => false,
@@ -176,10 +167,7 @@ struct Reading {
 }
 
 fn reading(shape: &Shape, parens: Parens, operands: &[&Def]) -> Reading {
-    let texts: Vec<String> = operands
-        .iter()
-        .map(|d| show::operand(d, OPERAND_WIDTH))
-        .collect();
+    let texts: Vec<String> = operands.iter().map(|d| show::operand(d, OPERAND_WIDTH)).collect();
     let mut text = String::new();
     let mut wraps = Vec::new();
     write(shape, parens, &texts, &mut text, &mut wraps);
@@ -242,10 +230,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         // Parenthesised operands start regions of their own.
         roots.extend(operands.iter().copied().filter(|d| Op::of(d).is_some()));
         let has_then = ops.contains(&Op::Then);
-        let others: Vec<Op> = [Op::Or, Op::Par]
-            .into_iter()
-            .filter(|op| ops.contains(op))
-            .collect();
+        let others: Vec<Op> = [Op::Or, Op::Par].into_iter().filter(|op| ops.contains(op)).collect();
         if has_then && !others.is_empty() {
             out.push(diagnostic(root, &operands, &ops, &others));
         }
@@ -253,11 +238,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn diagnostic(root: &Def, operands: &[&Def], ops: &[Op], others: &[Op]) -> Diagnostic {
-    let actual = reading(
-        &group(operands.len(), ops, Grammar::Actual),
-        Parens::Explicit,
-        operands,
-    );
+    let actual = reading(&group(operands.len(), ops, Grammar::Actual), Parens::Explicit, operands);
     let other = reading(
         &group(operands.len(), ops, Grammar::ThenLoosest),
         Parens::Needed,
@@ -330,11 +311,7 @@ mod tests {
         for f in &fixed {
             assert!(codes_of(&check_text(f)).is_empty(), "{f}");
         }
-        assert_eq!(
-            tree(&fixed[0]),
-            tree(&text),
-            "the first fix keeps the reading"
-        );
+        assert_eq!(tree(&fixed[0]), tree(&text), "the first fix keeps the reading");
         assert_eq!(tree(&fixed[0]), actual);
         assert_eq!(tree(&fixed[1]), other);
         let strip = |s: &str| s[HEAD.len()..].replace("a(r, X)", "@");
@@ -398,9 +375,7 @@ mod tests {
         ));
         assert_eq!(codes_of(&ds), ["W0207", "W0207"]);
         assert!(
-            ds[1]
-                .message
-                .contains("this reads as `(…) or (a(r, X) then a(r, X))`"),
+            ds[1].message.contains("this reads as `(…) or (a(r, X) then a(r, X))`"),
             "{}",
             ds[1].message
         );

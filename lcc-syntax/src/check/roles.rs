@@ -68,16 +68,10 @@ fn undefined(role_use: &RoleUse<'_>, name: &str, index: &RoleIndex<'_>) -> Diagn
         let step = partner.step.map(|s| s.kind.clone());
         let how = match step {
             Some(StepKind::Receive { message, .. }) => {
-                format!(
-                    "the `{partner_name}` peer that sent `{}`",
-                    show::term(&message)
-                )
+                format!("the `{partner_name}` peer that sent `{}`", show::term(&message))
             }
             Some(StepKind::Send { message, .. }) => {
-                format!(
-                    "the `{partner_name}` peer that `{}` was sent to",
-                    show::term(&message)
-                )
+                format!("the `{partner_name}` peer that `{}` was sent to", show::term(&message))
             }
             _ => format!("a `{partner_name}` peer"),
         };
@@ -99,10 +93,7 @@ fn undefined(role_use: &RoleUse<'_>, name: &str, index: &RoleIndex<'_>) -> Diagn
     }
     if index.names().len() <= LIST_ROLES_UP_TO {
         let names: Vec<String> = index.names().iter().map(|n| n.to_string()).collect();
-        d = d.with_note(format!(
-            "The roles defined in this file are {}.",
-            list(&names)
-        ));
+        d = d.with_note(format!("The roles defined in this file are {}.", list(&names)));
     }
     if let Some(span) = name_span(&role_use.role.role, name) {
         for suggestion in suggestions {
@@ -120,34 +111,18 @@ fn undefined(role_use: &RoleUse<'_>, name: &str, index: &RoleIndex<'_>) -> Diagn
 
 /// An earlier message partner in the same clause with the same Id variable and a
 /// defined role: the peer this reference most likely meant.
-fn partner_with_same_id<'m>(
-    role_use: &RoleUse<'m>,
-    index: &RoleIndex<'_>,
-) -> Option<(RoleUse<'m>, &'m str)> {
+fn partner_with_same_id<'m>(role_use: &RoleUse<'m>, index: &RoleIndex<'_>) -> Option<(RoleUse<'m>, &'m str)> {
     let id = role_use.role.id.as_var()?;
     clause_role_uses(role_use.clause)
         .into_iter()
         .filter(|u| u.is_partner() && u.role.span.start < role_use.role.span.start)
         .filter(|u| u.role.id.as_var() == Some(id))
-        .find(|u| {
-            u.role
-                .name_arity()
-                .is_some_and(|(n, _)| index.is_defined(n))
-        })
+        .find(|u| u.role.name_arity().is_some_and(|(n, _)| index.is_defined(n)))
         .map(|u| (u, id))
 }
 
-fn wrong_arity(
-    role_use: &RoleUse<'_>,
-    name: &str,
-    arity: usize,
-    index: &RoleIndex<'_>,
-) -> Diagnostic {
-    let arities: Vec<String> = index
-        .arities(name)
-        .iter()
-        .map(|a| format!("{name}/{a}"))
-        .collect();
+fn wrong_arity(role_use: &RoleUse<'_>, name: &str, arity: usize, index: &RoleIndex<'_>) -> Diagnostic {
+    let arities: Vec<String> = index.arities(name).iter().map(|a| format!("{name}/{a}")).collect();
     let mut d = Diagnostic::warning(
         codes::ROLE_ARITY,
         format!("no clause defines `{name}` with {}", arguments(arity)),
@@ -186,11 +161,7 @@ mod tests {
         let d = &ds[0];
         assert_eq!(d.fixes.len(), 1, "{d:#?}");
         assert_eq!(d.fixes[0].title, "replace `cleint` with `client`");
-        assert!(
-            d.notes
-                .iter()
-                .any(|n| n.contains("`C` is the `client` peer"))
-        );
+        assert!(d.notes.iter().any(|n| n.contains("`C` is the `client` peer")));
         assert_eq!(line_of(text, d.secondary[0].span), 1);
     }
 
@@ -217,9 +188,7 @@ mod tests {
 
     #[test]
     fn calls_match_by_arity_but_partners_by_name() {
-        let ds = check_text(
-            "a(r, X) :: a(s(1, 2), X) then m => a(s(9), _)\na(s(_A), X) :: m <= a(r, _) then a(r, X)",
-        );
+        let ds = check_text("a(r, X) :: a(s(1, 2), X) then m => a(s(9), _)\na(s(_A), X) :: m <= a(r, _) then a(r, X)");
         assert_eq!(codes_of(&ds), ["W0202"]);
         assert!(ds[0].message.contains("with 2 arguments"));
         assert!(ds[0].notes[0].contains("`s/1`"));

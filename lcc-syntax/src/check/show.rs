@@ -4,17 +4,7 @@
 use crate::ast::{Cond, CondKind, Def, DefKind, RoleRef, Step, StepKind, Term, TermKind};
 
 /// Keywords that an atom must be quoted to stand for.
-const KEYWORDS: [&str; 9] = [
-    "then",
-    "or",
-    "par",
-    "and",
-    "not",
-    "null",
-    "is",
-    "mod",
-    "constraint",
-];
+const KEYWORDS: [&str; 9] = ["then", "or", "par", "and", "not", "null", "is", "mod", "constraint"];
 
 /// An atom as it must be written: bare when it lexes as an atom, quoted otherwise.
 pub fn atom(name: &str) -> String {

@@ -3,18 +3,28 @@
 /// The candidate closest to `name`, if one is close enough to be a likely typo:
 /// equal ignoring case, or within an edit distance of a third of the name's length
 /// (at least 1). Ties go to the earliest candidate. `name` itself is never suggested.
+///
+/// Candidates whose length differs by more than the limit are skipped unseen, and
+/// the distance is the optimal-string-alignment one (transpositions count as one
+/// edit), so a model with thousands of roles and many misspellings stays fast.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     let lower = name.to_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
-        if candidate == name {
+        if candidate == name || candidate.chars().count().abs_diff(length) > limit {
             continue;
         }
-        let distance = if candidate.to_lowercase() == lower {
+        let same_ignoring_case = if name.is_ascii() && candidate.is_ascii() {
+            candidate.eq_ignore_ascii_case(name)
+        } else {
+            candidate.to_lowercase() == lower
+        };
+        let distance = if same_ignoring_case {
             0
         } else {
-            strsim::damerau_levenshtein(name, candidate)
+            strsim::osa_distance(name, candidate)
         };
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));

@@ -94,9 +94,7 @@ mod tests {
 
     #[test]
     fn head_counts_and_underscore_silences() {
-        let ds = check_text(
-            "a(r(X, _Y), Id) :: null <- p(X) then a(r(Id, _), Id) then null <- p(Z)\nconstraint p(?A)",
-        );
+        let ds = check_text("a(r(X, _Y), Id) :: null <- p(X) then a(r(Id, _), Id) then null <- p(Z)\nconstraint p(?A)");
         assert_eq!(codes_of(&ds), ["W0205"]);
         assert!(ds[0].message.contains("`Z`"));
         assert_eq!(ds[0].fixes[0].edits[0].replacement, "_Z");
