@@ -69,13 +69,22 @@ fn measure_peak(label: &str, text: &str, run: impl FnOnce()) {
     PEAK.store(before, Ordering::Relaxed);
     run();
     let peak = PEAK.load(Ordering::Relaxed) - before;
-    println!("{label}: peak heap {:.1} MB = {:.2} x the file size ({:.1} MB)", peak as f64 / 1e6, peak as f64 / text.len() as f64, text.len() as f64 / 1e6);
+    println!(
+        "{label}: peak heap {:.1} MB = {:.2} x the file size ({:.1} MB)",
+        peak as f64 / 1e6,
+        peak as f64 / text.len() as f64,
+        text.len() as f64 / 1e6
+    );
 }
 
 fn frontend(c: &mut Criterion) {
     let text = generated_model(100_000);
     let signatures = Signatures::standard();
-    println!("generated model: {} lines, {} bytes", text.lines().count(), text.len());
+    println!(
+        "generated model: {} lines, {} bytes",
+        text.lines().count(),
+        text.len()
+    );
     measure_peak("lex + parse", &text, || {
         black_box(parse(FileId(0), &text));
     });
@@ -83,13 +92,20 @@ fn frontend(c: &mut Criterion) {
         black_box(check_source(FileId(0), &text, &signatures));
     });
     let check = check_source(FileId(0), &text, &signatures);
-    println!("diagnostics on the generated model: {}", check.diagnostics.len());
+    println!(
+        "diagnostics on the generated model: {}",
+        check.diagnostics.len()
+    );
 
     let mut group = c.benchmark_group("frontend_100k_lines");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(10);
-    group.bench_function("lex_parse", |b| b.iter(|| black_box(parse(FileId(0), black_box(&text)))));
-    group.bench_function("parse_check", |b| b.iter(|| black_box(check_source(FileId(0), black_box(&text), &signatures))));
+    group.bench_function("lex_parse", |b| {
+        b.iter(|| black_box(parse(FileId(0), black_box(&text))))
+    });
+    group.bench_function("parse_check", |b| {
+        b.iter(|| black_box(check_source(FileId(0), black_box(&text), &signatures)))
+    });
     group.finish();
 }
 

@@ -21,18 +21,85 @@ const SEEDS: [&str; 4] = [
 ];
 
 const TOKENS: &[&str] = &[
-    "a(", "r(", "(", ")", "[", "]", ",", "|", "::", ".", "=>", "<=", "<-", "<--", "=", "==", "\\=", "!=", "<", ">",
-    "=<", ">=", "+", "-", "*", "/", "?", "then", "or", "par", "and", "not", "null", "is", "mod", "constraint", "idle",
-    "X", "_", "Id", "0", "-3", "2.5e3", "\"s\\\"\"", "'q a'", "// c\n", "/* b */", "\n", " ", "≤", "😀", "%", "\"open",
-    "'open", "/* open", "f()", "99999999999999999999", "\\u{110000}", "a(r, X) ::", "initial",
+    "a(",
+    "r(",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "|",
+    "::",
+    ".",
+    "=>",
+    "<=",
+    "<-",
+    "<--",
+    "=",
+    "==",
+    "\\=",
+    "!=",
+    "<",
+    ">",
+    "=<",
+    ">=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "?",
+    "then",
+    "or",
+    "par",
+    "and",
+    "not",
+    "null",
+    "is",
+    "mod",
+    "constraint",
+    "idle",
+    "X",
+    "_",
+    "Id",
+    "0",
+    "-3",
+    "2.5e3",
+    "\"s\\\"\"",
+    "'q a'",
+    "// c\n",
+    "/* b */",
+    "\n",
+    " ",
+    "≤",
+    "😀",
+    "%",
+    "\"open",
+    "'open",
+    "/* open",
+    "f()",
+    "99999999999999999999",
+    "\\u{110000}",
+    "a(r, X) ::",
+    "initial",
 ];
 
 /// Every stage must return normally on `text`.
 fn exercise(text: &str, signatures: &Signatures) {
     let checked = check_source(FileId(0), text, signatures);
     for d in &checked.diagnostics {
-        assert!(d.primary.span.end as usize <= text.len(), "span past the end: {d:?}");
-        let _ = lcc_syntax::render::render(d, "fuzz.lcc", text, lcc_syntax::render::RenderOptions { color: false, ascii: true });
+        assert!(
+            d.primary.span.end as usize <= text.len(),
+            "span past the end: {d:?}"
+        );
+        let _ = lcc_syntax::render::render(
+            d,
+            "fuzz.lcc",
+            text,
+            lcc_syntax::render::RenderOptions {
+                color: false,
+                ascii: true,
+            },
+        );
     }
     if let Ok(formatted) = format_source(text) {
         let again = format_source(&formatted).expect("formatted text parses");
@@ -41,9 +108,22 @@ fn exercise(text: &str, signatures: &Signatures) {
 }
 
 fn inputs() -> impl Strategy<Value = String> {
-    let bytes = proptest::collection::vec(any::<u8>(), 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned());
-    let soup = proptest::collection::vec(proptest::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "));
-    let edits = (0..SEEDS.len(), proptest::collection::vec((any::<u8>(), any::<prop::sample::Index>(), any::<prop::sample::Index>(), proptest::sample::select(TOKENS)), 1..6))
+    let bytes = proptest::collection::vec(any::<u8>(), 0..400)
+        .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
+    let soup = proptest::collection::vec(proptest::sample::select(TOKENS), 0..80)
+        .prop_map(|t| t.join(" "));
+    let edits = (
+        0..SEEDS.len(),
+        proptest::collection::vec(
+            (
+                any::<u8>(),
+                any::<prop::sample::Index>(),
+                any::<prop::sample::Index>(),
+                proptest::sample::select(TOKENS),
+            ),
+            1..6,
+        ),
+    )
         .prop_map(|(seed, edits)| {
             let mut text = SEEDS[seed].to_string();
             for (kind, at, len, token) in edits {
@@ -73,10 +153,17 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 
 #[test]
 fn front_end_never_panics() {
-    let seconds: u64 = std::env::var("LCC_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    let seconds: u64 = std::env::var("LCC_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let signatures = Signatures::standard();
-    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let mut cases = 0u64;
     while Instant::now() < deadline {
         runner
@@ -93,7 +180,24 @@ fn front_end_never_panics() {
 #[test]
 fn known_awkward_inputs() {
     let signatures = Signatures::standard();
-    for text in ["", "a", "a(", ")", "a(r, X) ::", "a(r, X) :: null <-", "// last", "/*", "'", "\"", "r(x, initial, 99999999999)", "constraint", "constraint f(+", "- - - 1", "a(r,X)::a(r,X)::", "\u{feff}a(r, X) :: null"] {
+    for text in [
+        "",
+        "a",
+        "a(",
+        ")",
+        "a(r, X) ::",
+        "a(r, X) :: null <-",
+        "// last",
+        "/*",
+        "'",
+        "\"",
+        "r(x, initial, 99999999999)",
+        "constraint",
+        "constraint f(+",
+        "- - - 1",
+        "a(r,X)::a(r,X)::",
+        "\u{feff}a(r, X) :: null",
+    ] {
         exercise(text, &signatures);
     }
 }
