@@ -149,9 +149,11 @@ impl<D: Datacentre> VmmConstraints<D> {
         &self.config
     }
 
-    /// How many reservations are open (made, and their migration not ended).
-    pub fn open_negotiations(&self) -> usize {
-        self.negotiations.len()
+    /// How many reservations are open now (made, and neither lapsed nor
+    /// their migration ended).
+    pub fn open_negotiations(&mut self) -> Result<usize> {
+        self.settle()?;
+        Ok(self.negotiations.len())
     }
 
     fn tick(&self, t: Millis) -> Millis {

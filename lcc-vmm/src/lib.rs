@@ -16,10 +16,15 @@
 pub mod baselines;
 pub mod constraints;
 pub mod datacentre;
+pub mod driver;
 pub mod error;
 pub mod inventory;
 pub mod model;
+pub mod plot;
+pub mod power;
+pub mod report;
 pub mod rng;
 pub mod sim;
+pub mod standin;
 pub mod strategy;
 pub mod thresholds;

@@ -126,3 +126,39 @@ impl Placement {
         Some(order)
     }
 }
+
+impl Placement {
+    /// The current placement of a datacentre's VMs on its PMs that are on
+    /// (VMs at their current demand; PMs in order, re-indexed densely).
+    pub fn snapshot<D: crate::datacentre::Datacentre + ?Sized>(
+        dc: &D,
+    ) -> crate::error::Result<Placement> {
+        let mut hosts = Vec::new();
+        let mut index = vec![usize::MAX; dc.pm_count()];
+        for (p, slot) in index.iter_mut().enumerate() {
+            let info = dc.pm(crate::model::PmId(p))?;
+            if info.power == crate::datacentre::PowerState::On {
+                *slot = hosts.len();
+                hosts.push(Host {
+                    name: info.name,
+                    capacity: info.capacity,
+                });
+            }
+        }
+        let mut guests = Vec::new();
+        let mut assignment = Vec::new();
+        for v in 0..dc.vm_count() {
+            let vm = dc.vm(crate::model::VmId(v))?;
+            guests.push(Guest {
+                name: vm.name,
+                demand: vm.demand,
+            });
+            assignment.push(index[vm.host.0]);
+        }
+        Ok(Placement {
+            hosts,
+            guests,
+            assignment,
+        })
+    }
+}
