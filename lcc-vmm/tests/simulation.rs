@@ -75,7 +75,7 @@ fn figure_3_load_balancing_stabilises_with_few_pms_outside_the_band() {
         outside.push(r.outside_band_at_end);
     }
     // The paper: all PMs but one inside the band. The Rust stand-in: at most
-    // one outside in 8 of 10 seeds, 8 outside in total (docs/evaluation.md).
+    // one outside in 9 of 10 seeds, 7 outside in total (docs/evaluation.md).
     let at_most_one = outside.iter().filter(|&&o| o <= 1).count();
     assert!(at_most_one >= 8, "{outside:?}");
     assert!(outside.iter().sum::<usize>() <= 10, "{outside:?}");
@@ -149,8 +149,7 @@ proptest! {
 
     #[test]
     fn any_cluster_any_policy_keeps_every_vm_exactly_once(
-        pms in 2usize..8,
-        vms in 1usize..25,
+        (pms, vms) in (2usize..8).prop_flat_map(|pms| (Just(pms), 1..=pms * 8)),
         seed in 0u64..1000,
         failure in 0.0f64..0.5,
         consolidate in any::<bool>(),

@@ -10,7 +10,8 @@ use crate::rng::Rng;
 pub struct ClusterSpec {
     /// Number of PMs (all alike).
     pub pms: usize,
-    /// Number of VMs, placed on PMs uniformly at random.
+    /// Number of VMs, each placed on a PM drawn uniformly among those with
+    /// memory left for it (among all PMs if none has).
     pub vms: usize,
     /// Capacity of every PM.
     pub pm_capacity: Resources,
@@ -53,12 +54,22 @@ impl ClusterSpec {
         for p in 0..self.pms {
             sim.add_pm(&format!("pm{p}"), self.pm_capacity, self.pm_bandwidth);
         }
+        let mut mem_used = vec![0.0; self.pms];
         for v in 0..self.vms {
-            let host = PmId(rng.below(self.pms));
             let base = Resources::new(
                 rng.range_f64(self.vm_cpu.0, self.vm_cpu.1),
                 rng.range_f64(self.vm_mem.0, self.vm_mem.1).round(),
             );
+            let room: Vec<usize> = (0..self.pms)
+                .filter(|&p| mem_used[p] + base.mem <= self.pm_capacity.mem)
+                .collect();
+            let host = if room.is_empty() {
+                rng.below(self.pms)
+            } else {
+                room[rng.below(room.len())]
+            };
+            mem_used[host] += base.mem;
+            let host = PmId(host);
             let trace = DemandTrace {
                 base,
                 amplitude: self.amplitude,
