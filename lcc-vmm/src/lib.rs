@@ -19,6 +19,7 @@ pub mod datacentre;
 pub mod driver;
 pub mod error;
 pub mod inventory;
+pub mod libvirt;
 pub mod model;
 pub mod plot;
 pub mod power;
