@@ -53,7 +53,8 @@ struct Args {
     /// Number of PMs.
     #[arg(long, default_value_t = 15)]
     pms: usize,
-    /// Number of VMs, placed at random.
+    /// Number of VMs, placed at random (demands scaled so that the expected
+    /// average load is Figure 3's).
     #[arg(long, default_value_t = 50)]
     vms: usize,
     /// The seed of the workload and of the peers' random picks.
@@ -93,10 +94,8 @@ fn simulator(args: &Args, seed: u64) -> Simulator {
         Technique::Abdm => MigrationKind::Abdm { intermediates: 3 },
     };
     let spec = ClusterSpec {
-        pms: args.pms,
-        vms: args.vms,
         amplitude: args.amplitude,
-        ..ClusterSpec::figure3()
+        ..ClusterSpec::scaled(args.pms, args.vms)
     };
     let config = SimConfig {
         migration: MigrationModel {

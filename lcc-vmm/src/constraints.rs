@@ -118,6 +118,11 @@ pub struct VmmConstraints<D> {
     sleeps: HashMap<Caller, Millis>,
     negotiations: Vec<Negotiation>,
     finished: HashMap<PmId, Vec<std::result::Result<(), String>>>,
+    /// The cluster average, cached for one instant (cleared by migrations
+    /// and power changes).
+    average: Option<(Millis, f64)>,
+    /// The instant the negotiations were last settled at.
+    settled_at: Option<Millis>,
 }
 
 impl<D: Datacentre> VmmConstraints<D> {
@@ -131,6 +136,8 @@ impl<D: Datacentre> VmmConstraints<D> {
             sleeps: HashMap::new(),
             negotiations: Vec::new(),
             finished: HashMap::new(),
+            average: None,
+            settled_at: None,
         }
     }
 
@@ -168,6 +175,28 @@ impl<D: Datacentre> VmmConstraints<D> {
             .sum()
     }
 
+    /// The cluster's average load now (computed once per instant).
+    fn cluster_average(&mut self) -> Result<f64> {
+        let now = self.dc.now();
+        match self.average {
+            Some((t, a)) if t == now => Ok(a),
+            _ => {
+                let a = self.dc.cluster_average()?;
+                self.average = Some((now, a));
+                Ok(a)
+            }
+        }
+    }
+
+    /// Forgets what a migration or power change makes stale.
+    fn changed(&mut self, pms: &[PmId]) {
+        for pm in pms {
+            self.readings.remove(pm);
+        }
+        self.average = None;
+        self.settled_at = None;
+    }
+
     fn read(&mut self, pm: PmId) -> Result<PeerState> {
         let now = self.dc.now();
         if let Some(r) = self.readings.get(&pm)
@@ -186,7 +215,7 @@ impl<D: Datacentre> VmmConstraints<D> {
                 Resources::ZERO
             },
             used,
-            cluster_average: self.dc.cluster_average()?,
+            cluster_average: self.cluster_average()?,
             read_at: now,
         };
         self.readings.insert(pm, state);
@@ -204,6 +233,10 @@ impl<D: Datacentre> VmmConstraints<D> {
     /// recording the result for their owner.
     fn settle(&mut self) -> Result<()> {
         let now = self.dc.now();
+        if self.settled_at == Some(now) {
+            return Ok(());
+        }
+        self.settled_at = Some(now);
         let mut open = Vec::with_capacity(self.negotiations.len());
         for n in std::mem::take(&mut self.negotiations) {
             let result = match n.migration {
@@ -352,7 +385,7 @@ impl<D: Datacentre> VmmConstraints<D> {
                     && !self.config.pinned.contains(&v.id)
             })
             .collect();
-        let average = self.dc.cluster_average()?;
+        let average = self.cluster_average()?;
         let t = self.config.thresholds;
         let limit = t.accept_limit.resolve(average).min(t.full.resolve(average));
         let source = Side {
@@ -400,8 +433,7 @@ impl<D: Datacentre> VmmConstraints<D> {
                 if let Some(i) = reserved {
                     self.negotiations[i].migration = Some(id);
                 }
-                self.readings.remove(&from);
-                self.readings.remove(&to);
+                self.changed(&[from, to]);
                 Ok(Outcome::Done(id))
             }
             Err(e) => {
@@ -455,7 +487,7 @@ impl<D: Datacentre> VmmConstraints<D> {
         }
         match self.dc.set_power(caller.pm, self.config.release_to) {
             Ok(()) => {
-                self.readings.remove(&caller.pm);
+                self.changed(&[caller.pm]);
                 Ok(Outcome::Done(()))
             }
             Err(e) => Ok(Outcome::Failed(e.to_string())),

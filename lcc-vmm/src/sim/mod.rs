@@ -69,6 +69,10 @@ pub struct Simulator {
     now: Millis,
     pms: Vec<SimPm>,
     vms: Vec<SimVm>,
+    /// `hosted[p]`: the VMs whose host is PM `p`.
+    hosted: Vec<Vec<VmId>>,
+    /// `incoming[p]`: the running migrations into PM `p`.
+    incoming: Vec<Vec<MigrationId>>,
     flights: Vec<Flight>,
     running: Vec<MigrationId>,
     rng: Rng,
@@ -82,6 +86,8 @@ impl Simulator {
             now: 0,
             pms: Vec::new(),
             vms: Vec::new(),
+            hosted: Vec::new(),
+            incoming: Vec::new(),
             flights: Vec::new(),
             running: Vec::new(),
             rng: Rng::new(config.seed),
@@ -97,6 +103,8 @@ impl Simulator {
             bandwidth,
             power: PowerState::On,
         });
+        self.hosted.push(Vec::new());
+        self.incoming.push(Vec::new());
         PmId(self.pms.len() - 1)
     }
 
@@ -109,7 +117,9 @@ impl Simulator {
             trace,
             migrating: None,
         });
-        Ok(VmId(self.vms.len() - 1))
+        let id = VmId(self.vms.len() - 1);
+        self.hosted[host.0].push(id);
+        Ok(id)
     }
 
     /// Makes every running migration into or out of `pm` fail now (a crash of
@@ -154,7 +164,9 @@ impl Simulator {
             }
             self.running.remove(0);
             f.record.ended = Some(f.ends);
-            let vm = &mut self.vms[f.record.vm.0];
+            let (vm_id, from, to) = (f.record.vm, f.record.from, f.record.to);
+            self.incoming[to.0].retain(|&m| m != id);
+            let vm = &mut self.vms[vm_id.0];
             vm.migrating = None;
             match f.failure.take() {
                 Some(reason) => {
@@ -164,7 +176,9 @@ impl Simulator {
                 None => {
                     f.record.status = MigrationStatus::Succeeded;
                     f.record.source_free = Some(f.exit);
-                    vm.host = f.record.to;
+                    vm.host = to;
+                    self.hosted[from.0].retain(|&v| v != vm_id);
+                    self.hosted[to.0].push(vm_id);
                 }
             }
         }
@@ -199,30 +213,28 @@ impl Datacentre for Simulator {
 
     fn vms_on(&self, pm: PmId) -> Result<Vec<VmInfo>> {
         self.pm_ref(pm)?;
-        Ok(self
-            .vms
+        Ok(self.hosted[pm.0]
             .iter()
-            .enumerate()
-            .filter(|(_, v)| v.host == pm)
-            .map(|(i, v)| self.info(VmId(i), v))
+            .map(|&v| self.info(v, &self.vms[v.0]))
             .collect())
     }
 
     fn used(&self, pm: PmId) -> Result<Resources> {
         self.pm_ref(pm)?;
         let mut used = Resources::ZERO;
-        for v in &self.vms {
-            let counted = match v.migrating {
-                None => v.host == pm,
-                Some(id) => {
-                    let f = &self.flights[id.0 as usize];
-                    (f.record.from == pm && (self.now < f.exit || f.failure.is_some()))
-                        || f.record.to == pm
-                }
-            };
-            if counted {
-                used += v.trace.at(self.now);
+        for &v in &self.hosted[pm.0] {
+            let vm = &self.vms[v.0];
+            let left = vm.migrating.is_some_and(|id| {
+                let f = &self.flights[id.0 as usize];
+                self.now >= f.exit && f.failure.is_none()
+            });
+            if !left {
+                used += vm.trace.at(self.now);
             }
+        }
+        for id in &self.incoming[pm.0] {
+            let vm = &self.vms[self.flights[id.0 as usize].record.vm.0];
+            used += vm.trace.at(self.now);
         }
         Ok(used)
     }
@@ -270,6 +282,7 @@ impl Datacentre for Simulator {
             failure: fails.then(|| "simulated migration failure".to_string()),
         });
         self.running.push(id);
+        self.incoming[to.0].push(id);
         self.vms[vm.0].migrating = Some(id);
         Ok(id)
     }
@@ -288,11 +301,7 @@ impl Datacentre for Simulator {
     fn set_power(&mut self, pm: PmId, state: PowerState) -> Result<()> {
         self.pm_ref(pm)?;
         if state != PowerState::On {
-            let busy = self.vms.iter().any(|v| v.host == pm)
-                || self
-                    .running
-                    .iter()
-                    .any(|id| self.flights[id.0 as usize].record.to == pm);
+            let busy = !self.hosted[pm.0].is_empty() || !self.incoming[pm.0].is_empty();
             if busy {
                 return Err(Error::Refused(format!("{pm} hosts or receives a VM")));
             }

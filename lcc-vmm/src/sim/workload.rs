@@ -47,6 +47,20 @@ impl ClusterSpec {
         }
     }
 
+    /// The Figure 3 setting with `pms` PMs and `vms` VMs, VM demands scaled so
+    /// that the expected average load is that of 50 VMs on 15 PMs (about 67%).
+    pub fn scaled(pms: usize, vms: usize) -> Self {
+        let base = ClusterSpec::figure3();
+        let f = (base.vms as f64 / base.pms as f64) / (vms.max(1) as f64 / pms.max(1) as f64);
+        ClusterSpec {
+            pms,
+            vms,
+            vm_cpu: (base.vm_cpu.0 * f, base.vm_cpu.1 * f),
+            vm_mem: (base.vm_mem.0 * f, base.vm_mem.1 * f),
+            ..base
+        }
+    }
+
     /// A simulator holding this cluster, drawn from `seed`.
     pub fn build(&self, config: SimConfig, seed: u64) -> Simulator {
         let mut rng = Rng::new(seed);
@@ -102,6 +116,9 @@ mod tests {
         for p in 0..15 {
             assert_eq!(a.used(PmId(p)).unwrap(), b.used(PmId(p)).unwrap());
         }
+        assert_eq!(ClusterSpec::scaled(15, 50), spec);
+        let (lo, hi) = ClusterSpec::scaled(1000, 10_000).vm_cpu;
+        assert!((lo - 5.0 / 3.0).abs() < 1e-9 && (hi - 35.0 / 3.0).abs() < 1e-9);
         let c = spec.build(SimConfig::default(), 5);
         assert!((0..15).any(|p| a.used(PmId(p)).unwrap() != c.used(PmId(p)).unwrap()));
     }
