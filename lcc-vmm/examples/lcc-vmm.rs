@@ -85,6 +85,13 @@ struct Args {
     /// Also run Algorithm B on each initial workload and count the PMs it empties.
     #[arg(long)]
     compare_b: bool,
+    /// Print the migration model's times for a guest of MEM MiB from a source
+    /// sending at SRC MiB/s to a destination receiving at DST MiB/s, and exit.
+    #[arg(long, num_args = 3, value_names = ["MEM", "SRC", "DST"])]
+    timing: Option<Vec<f64>>,
+    /// Iterations of Algorithm B's search.
+    #[arg(long, default_value_t = 50)]
+    b_iterations: usize,
 }
 
 fn simulator(args: &Args, seed: u64) -> Simulator {
@@ -107,12 +114,35 @@ fn simulator(args: &Args, seed: u64) -> Simulator {
     spec.build(config, seed)
 }
 
-fn simulate(args: &Args, seed: u64) -> Result<(Report, Option<usize>), Box<dyn std::error::Error>> {
+/// What Algorithm B proposes for a workload.
+enum BOutcome {
+    /// Its plan empties this many more PMs with this many migrations.
+    Empties { pms: usize, migrations: usize },
+    /// It found no valid placement within its iterations.
+    NoSolution,
+}
+
+impl std::fmt::Display for BOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BOutcome::Empties { pms, migrations } => {
+                write!(f, "{pms} ({migrations} migrations)")
+            }
+            BOutcome::NoSolution => write!(f, "no valid placement found"),
+        }
+    }
+}
+
+fn simulate(
+    args: &Args,
+    seed: u64,
+) -> Result<(Report, Option<BOutcome>), Box<dyn std::error::Error>> {
     let sim = simulator(args, seed);
     let b_emptied = if args.compare_b {
         let p = Placement::snapshot(&sim)?;
         let search = SearchConfig {
             max_migrations: args.vms,
+            iterations: args.b_iterations,
             ..SearchConfig::default()
         };
         Some(match algorithm_b::plan(&p, None, search) {
@@ -121,9 +151,16 @@ fn simulate(args: &Args, seed: u64) -> Result<(Report, Option<usize>), Box<dyn s
                 for m in &moves {
                     after[m.guest] = m.to;
                 }
-                p.empty_hosts(&after) - p.empty_hosts(&p.assignment)
+                BOutcome::Empties {
+                    pms: p.empty_hosts(&after) - p.empty_hosts(&p.assignment),
+                    migrations: moves.len(),
+                }
             }
-            Plan::InPlace | Plan::NoSolution => 0,
+            Plan::InPlace => BOutcome::Empties {
+                pms: 0,
+                migrations: 0,
+            },
+            Plan::NoSolution => BOutcome::NoSolution,
         })
     } else {
         None
@@ -163,6 +200,31 @@ fn simulate(args: &Args, seed: u64) -> Result<(Report, Option<usize>), Box<dyn s
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if let Some(t) = &args.timing {
+        println!("technique | total (s) | exit (s) | downtime (ms)");
+        println!("---|---|---|---");
+        for (label, kind) in [
+            ("pre-copy", MigrationKind::PreCopy),
+            ("post-copy", MigrationKind::PostCopy),
+            (
+                "ABDM, 3 intermediates",
+                MigrationKind::Abdm { intermediates: 3 },
+            ),
+        ] {
+            let model = MigrationModel {
+                kind,
+                ..MigrationModel::default()
+            };
+            let m = model.timing(t[0], t[1], t[2]);
+            println!(
+                "{label} | {:.1} | {:.1} | {}",
+                m.total as f64 / 1000.0,
+                m.exit as f64 / 1000.0,
+                m.downtime
+            );
+        }
+        return Ok(());
+    }
     let Some(n) = args.seeds else {
         let (report, b) = simulate(&args, args.seed)?;
         if let Some(path) = &args.plot {
@@ -177,7 +239,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             print!("{}", report.summary());
             if let Some(b) = b {
-                println!("Algorithm B on the initial workload empties {b} PMs");
+                println!("Algorithm B on the initial workload empties: {b}");
             }
         }
         return Ok(());

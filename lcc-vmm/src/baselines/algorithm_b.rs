@@ -1,7 +1,8 @@
 //! Algorithm B of the self-management seed: K-best-first search (Felner et
 //! al.) over placements. A state's global profit is the sum of its hosts'
-//! local profits (a host's utilisation; an empty host, which can go offline,
-//! has the maximum, 1) times its validity (0 or 1); its utility is the profit
+//! local profits (the square of a host's utilisation, so that concentrating
+//! load pays at every step, not only when a host empties; an empty host, which
+//! can go offline, has the maximum, 1) times its validity (0 or 1); its utility is the profit
 //! less a cost per migration from the initial placement. Each iteration
 //! expands the `k` best open states (children: one guest moved to another
 //! host); after the iterations the valid state of highest utility whose moves
@@ -66,7 +67,7 @@ fn evaluate(
     for (h, host) in placement.hosts.iter().enumerate() {
         let empty = !assignment.contains(&h);
         let u = utilisation(used[h], host.capacity);
-        profit += if empty { 1.0 } else { u.min(1.0) };
+        profit += if empty { 1.0 } else { u.min(1.0).powi(2) };
         overflow += (u - 1.0).max(0.0);
     }
     let valid = overflow <= 1e-9;
