@@ -13,6 +13,8 @@
 //!   consolidation policies, used until the LCC interpreter drives the constraints.
 //! - [`driver`], [`report`], [`plot`]: run a policy over time and report.
 
+#![warn(missing_docs)]
+
 pub mod baselines;
 pub mod constraints;
 pub mod datacentre;

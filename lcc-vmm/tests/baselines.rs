@@ -144,3 +144,26 @@ fn mln_queue_the_vm_moves_exactly_when_more_than_3_jobs_wait() {
     assert_eq!(moved_at, Some(4));
     assert_eq!(sim.vm(VmId(0)).unwrap().host, PmId(1));
 }
+
+#[test]
+fn b_repairs_an_overloaded_random_placement_and_consolidates() {
+    use lcc_vmm::sim::workload::ClusterSpec;
+    // Seed 5 of the Figure 3 workloads places four PMs above 100% CPU.
+    let sim = ClusterSpec::figure3().build(SimConfig::default(), 5);
+    let p = Placement::snapshot(&sim).unwrap();
+    let demands = p.demands(None);
+    assert!(!p.is_valid(&p.assignment, &demands));
+    let search = SearchConfig {
+        max_migrations: 50,
+        ..SearchConfig::default()
+    };
+    let Plan::Migrate(moves) = algorithm_b::plan(&p, None, search) else {
+        panic!("B should find a valid placement")
+    };
+    let mut after = p.assignment.clone();
+    for m in &moves {
+        after[m.guest] = m.to;
+    }
+    assert!(p.is_valid(&after, &demands));
+    assert!(p.empty_hosts(&after) > p.empty_hosts(&p.assignment));
+}

@@ -38,12 +38,13 @@ fn load_balancing_on_three_libvirt_hosts_ends_in_the_band_with_every_guest_once(
     for (i, name) in names.iter().enumerate() {
         hosts.create_guest(if i < 5 { 0 } else { 1 }, name, 20.0, true);
     }
-    let dc = LibvirtDatacentre::open(
-        configs(&hosts, 3),
-        names.clone(),
-        MigrationOptions::default(),
-    )
-    .unwrap();
+    // Peer-to-peer: the source daemon drives each migration (the kill test
+    // below covers client-driven migrations).
+    let options = MigrationOptions {
+        peer_to_peer: true,
+        ..MigrationOptions::default()
+    };
+    let dc = LibvirtDatacentre::open(configs(&hosts, 3), names.clone(), options).unwrap();
     let config = ConstraintConfig {
         monitoring_interval: 1_000,
         negotiation_timeout: 30_000,

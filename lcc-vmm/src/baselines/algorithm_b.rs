@@ -36,6 +36,10 @@ impl Default for SearchConfig {
     }
 }
 
+/// How much one unit of overflow (100% of a host) weighs against utility when
+/// ordering invalid states.
+const OVERFLOW_WEIGHT: f64 = 100.0;
+
 struct Node {
     assignment: Vec<usize>,
     migrations: usize,
@@ -83,8 +87,14 @@ fn evaluate(
         migrations,
         valid,
         utility,
-        // Invalid states are still expanded, those nearest validity first.
-        priority: if valid { utility } else { -overflow - cost },
+        // Invalid states are still expanded, those nearest validity first:
+        // overflow outweighs the migrations spent to remove it, or the search
+        // would stall among equally invalid siblings.
+        priority: if valid {
+            utility
+        } else {
+            -OVERFLOW_WEIGHT * overflow - cost
+        },
     }
 }
 
