@@ -85,6 +85,12 @@ struct Args {
     /// Also run Algorithm B on each initial workload and count the PMs it empties.
     #[arg(long)]
     compare_b: bool,
+    /// Decide and print every migration with its reason, but move nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// At most this many migrations per monitoring round.
+    #[arg(long)]
+    max_per_round: Option<usize>,
     /// Print the migration model's times for a guest of MEM MiB from a source
     /// sending at SRC MiB/s to a destination receiving at DST MiB/s, and exit.
     #[arg(long, num_args = 3, value_names = ["MEM", "SRC", "DST"])]
@@ -187,6 +193,11 @@ fn simulate(
             ..config
         },
     };
+    let config = ConstraintConfig {
+        dry_run: args.dry_run,
+        max_migrations_per_round: args.max_per_round,
+        ..config
+    };
     let mut c = VmmConstraints::new(sim, config);
     let mut policy = StandIn::new(kind, args.pms, seed);
     let run = RunConfig {
@@ -237,6 +248,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
+            if args.dry_run {
+                for d in &report.decisions {
+                    println!(
+                        "{:>8.1} s  would move {} from {} to {}: {}",
+                        d.at as f64 / 1000.0,
+                        d.vm,
+                        d.from,
+                        d.to,
+                        d.why
+                    );
+                }
+            }
             print!("{}", report.summary());
             if let Some(b) = b {
                 println!("Algorithm B on the initial workload empties: {b}");

@@ -82,6 +82,12 @@ pub struct ConstraintConfig {
     pub release_to: PowerState,
     /// VMs that never move.
     pub pinned: BTreeSet<VmId>,
+    /// At most this many migrations start (or are reserved) per monitoring
+    /// interval; `None` for no cap.
+    pub max_migrations_per_round: Option<usize>,
+    /// Decide, journal, but never start a migration: `migration` fails with
+    /// "dry run" and the journal says what would have moved and why.
+    pub dry_run: bool,
 }
 
 impl Default for ConstraintConfig {
@@ -93,8 +99,28 @@ impl Default for ConstraintConfig {
             negotiation_timeout: 60_000,
             release_to: PowerState::Off,
             pinned: BTreeSet::new(),
+            max_migrations_per_round: None,
+            dry_run: false,
         }
     }
+}
+
+/// One decision of `migration(From, To)`: what was to move, why, and what
+/// happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// When it was taken.
+    pub at: Millis,
+    /// The VM chosen.
+    pub vm: VmId,
+    /// Its source.
+    pub from: PmId,
+    /// Its destination.
+    pub to: PmId,
+    /// Why: the loads and thresholds behind the choice.
+    pub why: String,
+    /// The migration started, or why none did (a dry run, a refusal).
+    pub outcome: std::result::Result<MigrationId, String>,
 }
 
 /// A reservation made by `isMigrationPossible`, tracked until its migration ends.
@@ -123,6 +149,10 @@ pub struct VmmConstraints<D> {
     average: Option<(Millis, f64)>,
     /// The instant the negotiations were last settled at.
     settled_at: Option<Millis>,
+    /// The monitoring interval of the latest migration start, and how many
+    /// started in it.
+    round: (Millis, usize),
+    journal: Vec<Decision>,
 }
 
 impl<D: Datacentre> VmmConstraints<D> {
@@ -138,7 +168,30 @@ impl<D: Datacentre> VmmConstraints<D> {
             finished: HashMap::new(),
             average: None,
             settled_at: None,
+            round: (0, 0),
+            journal: Vec::new(),
         }
+    }
+
+    /// Every decision of `migration(From, To)` so far, in order.
+    pub fn journal(&self) -> &[Decision] {
+        &self.journal
+    }
+
+    /// Migrations started in the current monitoring interval plus those
+    /// reserved and not started.
+    fn migrations_this_round(&self) -> usize {
+        let started = if self.round.0 == self.tick(self.dc.now()) {
+            self.round.1
+        } else {
+            0
+        };
+        started
+            + self
+                .negotiations
+                .iter()
+                .filter(|n| n.migration.is_none())
+                .count()
     }
 
     /// The datacentre.
@@ -369,6 +422,13 @@ impl<D: Datacentre> VmmConstraints<D> {
         if from == to {
             return Ok(Err(format!("{from} cannot migrate to itself")));
         }
+        if let Some(cap) = self.config.max_migrations_per_round
+            && self.migrations_this_round() >= cap
+        {
+            return Ok(Err(format!(
+                "the cap of {cap} migrations per round is reached"
+            )));
+        }
         let dest = self.dc.pm(to)?;
         if dest.power != PowerState::On {
             return Ok(Err(format!("{to} is not on")));
@@ -428,11 +488,31 @@ impl<D: Datacentre> VmmConstraints<D> {
                 Err(why) => return Ok(Outcome::Failed(why)),
             },
         };
-        match self.dc.start_migration(vm, to) {
+        let why = self.why(vm, from, to)?;
+        let started = if self.config.dry_run {
+            Err("dry run: not started".to_string())
+        } else {
+            self.dc.start_migration(vm, to).map_err(|e| e.to_string())
+        };
+        self.journal.push(Decision {
+            at: self.dc.now(),
+            vm,
+            from,
+            to,
+            why,
+            outcome: started.clone(),
+        });
+        match started {
             Ok(id) => {
                 if let Some(i) = reserved {
                     self.negotiations[i].migration = Some(id);
                 }
+                let tick = self.tick(self.dc.now());
+                self.round = if self.round.0 == tick {
+                    (tick, self.round.1 + 1)
+                } else {
+                    (tick, 1)
+                };
                 self.changed(&[from, to]);
                 Ok(Outcome::Done(id))
             }
@@ -442,11 +522,28 @@ impl<D: Datacentre> VmmConstraints<D> {
                     self.finished
                         .entry(n.owner)
                         .or_default()
-                        .push(Err(e.to_string()));
+                        .push(Err(e.clone()));
                 }
-                Ok(Outcome::Failed(e.to_string()))
+                Ok(Outcome::Failed(e))
             }
         }
+    }
+
+    /// The loads and thresholds behind moving `vm` from `from` to `to`.
+    fn why(&mut self, vm: VmId, from: PmId, to: PmId) -> Result<String> {
+        let average = self.cluster_average()?;
+        let t = self.config.thresholds;
+        let demand = self.dc.vm(vm)?.demand;
+        Ok(format!(
+            "{from} at {:.1}% and {to} at {:.1}% (average {average:.1}%, band {:.1}%–{:.1}%); \
+             {vm} needs {:.1}% CPU and {:.0} MiB",
+            self.dc.load_percent(from)?,
+            self.dc.load_percent(to)?,
+            t.underload.resolve(average),
+            t.overload.resolve(average),
+            demand.cpu,
+            demand.mem,
+        ))
     }
 
     /// `waitForMigration()`: pending while a negotiation the caller's PM owns

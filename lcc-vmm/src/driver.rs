@@ -69,6 +69,7 @@ where
         averages: Vec::new(),
         bands: Vec::new(),
         migrations: Vec::new(),
+        decisions: Vec::new(),
         migrations_succeeded: 0,
         migrations_failed: 0,
         time_to_stabilise: None,
@@ -109,6 +110,7 @@ where
         c.datacentre_mut().advance_to(t)?;
         after_step(c)?;
     }
+    report.decisions = c.journal().to_vec();
     let dc = c.datacentre_mut();
     report.migrations = dc.migrations()?;
     report.tally_migrations();

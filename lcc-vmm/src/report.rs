@@ -1,6 +1,7 @@
 //! What a simulation (or a run on real hosts) produced: per-PM load over time
 //! and the figures of the issue.
 
+use crate::constraints::Decision;
 use crate::datacentre::{MigrationRecord, MigrationStatus};
 use crate::model::Millis;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,9 @@ pub struct Report {
     pub bands: Vec<(f64, f64)>,
     /// Every migration, tracked to its end.
     pub migrations: Vec<MigrationRecord>,
+    /// Every decision to migrate, with its reason (in a dry run, the
+    /// migrations that would have been made).
+    pub decisions: Vec<Decision>,
     /// Migrations that moved their VM.
     pub migrations_succeeded: usize,
     /// Migrations that failed (the VM stayed on its source).

@@ -255,3 +255,82 @@ fn sleep_is_pending_for_its_duration() {
         "a new sleep starts"
     );
 }
+
+#[test]
+fn a_cap_limits_the_migrations_of_one_monitoring_round() {
+    let config = ConstraintConfig {
+        max_migrations_per_round: Some(1),
+        ..ConstraintConfig::default()
+    };
+    let mut c = VmmConstraints::new(cluster().datacentre().clone(), config);
+    let need = state(&mut c, caller(0, MON));
+    let one = state(&mut c, caller(1, SRV));
+    let two = state(&mut c, caller(2, SRV));
+    assert!(
+        c.is_migration_possible(caller(1, SRV), &one, &need)
+            .unwrap()
+            .is_done()
+    );
+    let refused = c
+        .is_migration_possible(caller(2, SRV), &two, &need)
+        .unwrap();
+    assert!(
+        matches!(&refused, Outcome::Failed(why) if why.contains("cap")),
+        "{refused:?}"
+    );
+    assert!(c.migration(PmId(0), PmId(1)).unwrap().is_done());
+    assert!(
+        !c.migration(PmId(0), PmId(2)).unwrap().is_done(),
+        "still this round"
+    );
+    c.datacentre_mut().advance_to(10_000).unwrap();
+    assert!(
+        c.migration(PmId(0), PmId(2)).unwrap().is_done(),
+        "next round"
+    );
+    run_until_quiet(&mut c);
+}
+
+#[test]
+fn a_dry_run_journals_what_would_move_and_why_and_moves_nothing() {
+    let config = ConstraintConfig {
+        dry_run: true,
+        ..ConstraintConfig::default()
+    };
+    let mut c = VmmConstraints::new(cluster().datacentre().clone(), config);
+    let need = state(&mut c, caller(0, MON));
+    let capacity = state(&mut c, caller(1, SRV));
+    assert!(
+        c.is_migration_possible(caller(1, SRV), &capacity, &need)
+            .unwrap()
+            .is_done()
+    );
+    assert!(matches!(
+        c.migration(PmId(0), PmId(1)).unwrap(),
+        Outcome::Failed(why) if why.contains("dry run")
+    ));
+    assert!(!c.wait_for_migration(caller(1, SRV)).unwrap().is_done());
+    let journal = c.journal();
+    assert_eq!(journal.len(), 1);
+    let d = &journal[0];
+    assert_eq!((d.from, d.to), (PmId(0), PmId(1)));
+    assert!(
+        d.why.contains("pm0 at 90.0%") && d.why.contains("pm1 at 30.0%"),
+        "{}",
+        d.why
+    );
+    assert!(d.why.contains("band 40.0%–60.0%"), "{}", d.why);
+    assert!(d.outcome.is_err());
+    assert!(c.datacentre_mut().migrations().unwrap().is_empty());
+    assert_invariant(&mut c);
+}
+
+#[test]
+fn the_journal_records_started_migrations() {
+    let mut c = cluster();
+    let Outcome::Done(id) = c.migration(PmId(0), PmId(2)).unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.journal()[0].outcome, Ok(id));
+    run_until_quiet(&mut c);
+}
