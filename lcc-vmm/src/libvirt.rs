@@ -108,6 +108,17 @@ fn hv_error(uri: &str, action: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Whether a libvirt error says the domain is gone (it left while we looked:
+/// a migration ended between two calls).
+fn vanished(e: &virt::error::Error) -> bool {
+    use virt::enumutil::Enum::Known;
+    use virt::error::ErrorNumber::{NoDomain, OperationInvalid};
+    matches!(e.code(), Known(NoDomain) | Known(OperationInvalid))
+}
+
+/// How many times a query is retried when its domain moves under it.
+const RETRIES: usize = 5;
+
 fn open(uri: &str) -> Result<Connect> {
     Connect::open(Some(uri)).map_err(|e| hv_error(uri, "connect", e))
 }
@@ -194,10 +205,15 @@ impl LibvirtDatacentre {
             .conn(pm)?
             .list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)
             .map_err(|e| hv_error(uri, "list domains", e))?;
-        domains
-            .iter()
-            .map(|d| d.name().map_err(|e| hv_error(uri, "domain name", e)))
-            .collect()
+        let mut names = Vec::with_capacity(domains.len());
+        for d in &domains {
+            match d.name() {
+                Ok(name) => names.push(name),
+                Err(e) if vanished(&e) => {}
+                Err(e) => return Err(hv_error(uri, "domain name", e)),
+            }
+        }
+        Ok(names)
     }
 
     /// The active domain `name` on `pm`, if there is one.
@@ -205,17 +221,12 @@ impl LibvirtDatacentre {
         let uri = &self.host(pm)?.config.uri;
         let conn = self.conn(pm)?;
         match conn.lookup_domain_by_name(name) {
-            Ok(d) => {
-                let active = d
-                    .is_active()
-                    .map_err(|e| hv_error(uri, "domain state", e))?;
-                Ok(active.then_some(d))
-            }
-            Err(e)
-                if e.code() == virt::enumutil::Enum::Known(virt::error::ErrorNumber::NoDomain) =>
-            {
-                Ok(None)
-            }
+            Ok(d) => match d.is_active() {
+                Ok(active) => Ok(active.then_some(d)),
+                Err(e) if vanished(&e) => Ok(None),
+                Err(e) => Err(hv_error(uri, "domain state", e)),
+            },
+            Err(e) if vanished(&e) => Ok(None),
             Err(e) => Err(hv_error(uri, &format!("look up {name}"), e)),
         }
     }
@@ -247,17 +258,21 @@ impl LibvirtDatacentre {
 
     /// A domain's demand: the nominal load in its metadata when present, else
     /// CPU use measured since the previous query and its current memory.
-    fn demand(&self, pm: PmId, domain: &Domain) -> Result<Resources> {
+    /// `None` when the domain left `pm` while being read.
+    fn demand(&self, pm: PmId, domain: &Domain) -> Result<Option<Resources>> {
         let uri = &self.host(pm)?.config.uri;
-        let info = domain.info().map_err(|e| hv_error(uri, "domain info", e))?;
+        let info = match domain.info() {
+            Ok(i) => i,
+            Err(e) if vanished(&e) => return Ok(None),
+            Err(e) => return Err(hv_error(uri, "domain info", e)),
+        };
         let mut demand = Resources::new(0.0, info.memory as f64 / 1024.0);
-        let nominal = domain
-            .metadata(
-                sys::VIR_DOMAIN_METADATA_ELEMENT as i32,
-                Some(METADATA_NS),
-                0,
-            )
-            .ok();
+        let kind = sys::VIR_DOMAIN_METADATA_ELEMENT as i32;
+        let nominal = match domain.metadata(kind, Some(METADATA_NS), 0) {
+            Ok(xml) => Some(xml),
+            Err(e) if vanished(&e) => return Ok(None),
+            Err(_) => None,
+        };
         let nominal_cpu = nominal.as_deref().and_then(|x| attribute(x, "cpu"));
         if let Some(mem) = nominal.as_deref().and_then(|x| attribute(x, "mem")) {
             demand.mem = mem;
@@ -278,18 +293,27 @@ impl LibvirtDatacentre {
                 }
             }
         };
-        Ok(demand)
+        Ok(Some(demand))
     }
 
+    /// A VM's host and demand, located again if it moves while being read.
     fn info(&self, vm: VmId) -> Result<VmInfo> {
-        let (host, domain) = self.locate(vm)?;
-        Ok(VmInfo {
-            id: vm,
-            name: self.vm_name(vm)?.to_string(),
-            host,
-            demand: self.demand(host, &domain)?,
-            migrating: self.running_flight(vm).map(|f| f.record.id),
-        })
+        for _ in 0..RETRIES {
+            let (host, domain) = self.locate(vm)?;
+            if let Some(demand) = self.demand(host, &domain)? {
+                return Ok(VmInfo {
+                    id: vm,
+                    name: self.vm_name(vm)?.to_string(),
+                    host,
+                    demand,
+                    migrating: self.running_flight(vm).map(|f| f.record.id),
+                });
+            }
+        }
+        Err(Error::Refused(format!(
+            "{vm} ({}) kept moving while being read",
+            self.vm_name(vm)?
+        )))
     }
 
     fn now_ms(&self) -> Millis {
@@ -412,9 +436,12 @@ impl Datacentre for LibvirtDatacentre {
             let incoming = self
                 .running_flight(VmId(v))
                 .is_some_and(|f| f.record.to == pm);
-            let here = self.active_domain(pm, name)?;
+            let here = match self.active_domain(pm, name)? {
+                Some(d) => self.demand(pm, &d)?,
+                None => None,
+            };
             match here {
-                Some(d) => used += self.demand(pm, &d)?,
+                Some(demand) => used += demand,
                 None if incoming => used += self.info(VmId(v))?.demand,
                 None => {}
             }
