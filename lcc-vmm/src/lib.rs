@@ -1,5 +1,33 @@
-//! Virtual-machine management constraints for LCC: libvirt live migration, load
-//! constraints and a datacentre simulator.
+//! Virtual-machine management for LCC (issue 6).
 //!
-//! Not built yet: this crate is the subject of issue 6 (`lcc-vmm`). It is an empty
-//! library so that the workspace layout is in place; nothing here pretends to work.
+//! - [`datacentre::Datacentre`]: PMs, VMs, placement, live migration, power;
+//!   backends [`sim::Simulator`] (discrete-event, the embedded default) and
+//!   [`libvirt::LibvirtDatacentre`] (real hypervisors through libvirt).
+//! - [`constraints::VmmConstraints`]: the constraints of
+//!   `stdlib/vmm/constraints.lcc` as a plain-Rust API with explicit pending
+//!   results, so that an LCC constraint provider is a thin adapter.
+//! - [`inventory`]: the safety invariant (no VM lost or duplicated).
+//! - [`baselines`]: Algorithms A and B of the self-management seed, and the MLN
+//!   seed's queue-driven migration rule.
+//! - [`standin`]: Rust-coded stand-ins of the corrected load-balancing and
+//!   consolidation policies, used until the LCC interpreter drives the constraints.
+//! - [`driver`], [`report`], [`plot`]: run a policy over time and report.
+
+#![warn(missing_docs)]
+
+pub mod baselines;
+pub mod constraints;
+pub mod datacentre;
+pub mod driver;
+pub mod error;
+pub mod inventory;
+pub mod libvirt;
+pub mod model;
+pub mod plot;
+pub mod power;
+pub mod report;
+pub mod rng;
+pub mod sim;
+pub mod standin;
+pub mod strategy;
+pub mod thresholds;
