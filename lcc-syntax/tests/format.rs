@@ -45,7 +45,7 @@ fn a_comment_between_then_and_the_next_step_stays_there() {
     let text = "a(r, X) :: null then\n// next\n  null then /* inline */ null";
     assert_eq!(
         format_checked(text),
-        "a(r, X) ::\n  null then\n  // next\n  null then  /* inline */\n  null\n"
+        "a(r, X) ::\n  null then\n  // next\n  null then /* inline */\n  null\n"
     );
 }
 
@@ -53,7 +53,7 @@ fn a_comment_between_then_and_the_next_step_stays_there() {
 fn a_final_line_comment_without_newline_is_kept() {
     assert_eq!(
         format_checked("r(x, initial) // last ≤ 😀"),
-        "r(x, initial)  // last ≤ 😀\n"
+        "r(x, initial) // last ≤ 😀\n"
     );
     assert_eq!(format_checked("r(x, initial)\n// last"), "r(x, initial)\n// last\n");
 }
@@ -82,7 +82,7 @@ fn windows_line_endings() {
     let text = "a(r, X) :: // top\r\n  null then\r\n  /* b */\r\n  null\r\n";
     assert_eq!(
         format_checked(text),
-        "a(r, X) ::  // top\n  null then\n  /* b */\n  null\n"
+        "a(r, X) :: // top\n  null then\n  /* b */\n  null\n"
     );
 }
 
@@ -91,7 +91,7 @@ fn a_line_comment_ends_the_line_so_later_comments_move_down() {
     let text = "a(r, X) :: f(A, // one\n B) => a(s, Y) /* two */ then null";
     assert_eq!(
         format_checked(text),
-        "a(r, X) ::\n  f(A, B) => a(s, Y) then  // one\n  /* two */\n  null\n"
+        "a(r, X) ::\n  f(A, B) => a(s, Y) then // one\n  /* two */\n  null\n"
     );
 }
 

@@ -171,8 +171,8 @@ pub fn render(lines: &[Line], text: &str) -> String {
         }
         out.push_str(&indent);
         out.push_str(&line.text);
-        for (k, comment) in placement.trailing[i].iter().enumerate() {
-            out.push_str(if k == 0 { "  " } else { " " });
+        for comment in &placement.trailing[i] {
+            out.push(' ');
             out.push_str(comment.text);
         }
         out.push('\n');
