@@ -1,5 +1,11 @@
-//! LCC meaning: terms, unification, the interpreter and its `step` function, the
-//! `Constraint` trait and the runtimes.
-//!
-//! Not built yet: this crate is the subject of issue 3 (`lcc-eval`). It is an empty
-//! library so that the workspace layout is in place; nothing here pretends to work.
+//! LCC meaning: terms, unification, the interpreter's one `step` function, the
+//! `Constraint` trait with its providers, and the runtimes that drive `step`.
+
+pub mod atom;
+pub mod print;
+pub mod subst;
+pub mod term;
+
+pub use atom::Atom;
+pub use subst::Subst;
+pub use term::{F64, Term, Var};
