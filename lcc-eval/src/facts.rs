@@ -15,6 +15,10 @@
 //! the answers SLD resolution finds (with the interpreter's unifier), in order,
 //! within a depth limit: runaway recursion is an error naming the rule's
 //! `file:line:col`, and so is a syntax error.
+//!
+//! A predicate `name/N+1` also answers calls of `name/N` (when the file does not
+//! define `name/N` itself) with the **calling peer's Id** as its first argument:
+//! `load(pm1, 95).` scripts the constraint `load(L)` differently for each peer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -101,25 +105,41 @@ impl Facts {
     }
 
     /// Registers one constraint per predicate in `providers` (replacing any with
-    /// the same name and arity).
+    /// the same name and arity), plus `name/N` for each `name/N+1` the file does
+    /// not define at arity N (answered with the caller's Id first).
     pub fn register(self, providers: &mut Providers) {
         let facts = Arc::new(self);
         for &(name, arity) in &facts.order {
-            let first = &facts.rules[&(name, arity)][0];
-            let signature = Signature {
-                name: name.name().to_string(),
-                params: (0..arity)
-                    .map(|i| (Mode::Any, format!("A{}", i + 1)))
-                    .collect(),
-                doc: Some(format!("Defined in {}.", facts.location(first.span))),
-                origin: Origin::Library(facts.path.clone()),
-                span: first.span,
-            };
-            providers.add(Arc::new(Predicate {
-                facts: facts.clone(),
-                name,
-                signature,
-            }));
+            let first_span = facts.rules[&(name, arity)][0].span;
+            let mut shapes = vec![(arity, false)];
+            if arity > 0 && !facts.rules.contains_key(&(name, arity - 1)) {
+                shapes.push((arity - 1, true));
+            }
+            for (called_arity, with_peer) in shapes {
+                let signature = Signature {
+                    name: name.name().to_string(),
+                    params: (0..called_arity)
+                        .map(|i| (Mode::Any, format!("A{}", i + 1)))
+                        .collect(),
+                    doc: Some(format!(
+                        "Defined in {}{}.",
+                        facts.location(first_span),
+                        if with_peer {
+                            ", with the caller's Id first"
+                        } else {
+                            ""
+                        }
+                    )),
+                    origin: Origin::Library(facts.path.clone()),
+                    span: first_span,
+                };
+                providers.add(Arc::new(Predicate {
+                    facts: facts.clone(),
+                    name,
+                    signature,
+                    with_peer,
+                }));
+            }
         }
     }
 
@@ -151,6 +171,8 @@ struct Predicate {
     facts: Arc<Facts>,
     name: Atom,
     signature: Signature,
+    /// Whether the caller's Id is passed as an extra first argument.
+    with_peer: bool,
 }
 
 impl Constraint for Predicate {
@@ -159,7 +181,18 @@ impl Constraint for Predicate {
     }
 
     fn call(&self, call: &Call<'_>) -> Answer {
-        match self.facts.query(self.name, call.args) {
+        let answer = if self.with_peer {
+            let mut args = vec![Term::Atom(call.peer)];
+            args.extend_from_slice(call.args);
+            self.facts.query(self.name, &args).map(|sols| {
+                sols.into_iter()
+                    .map(|mut s| s.split_off(1))
+                    .collect::<Vec<_>>()
+            })
+        } else {
+            self.facts.query(self.name, call.args)
+        };
+        match answer {
             Ok(solutions) if solutions.is_empty() => Answer::Failed,
             Ok(solutions) => Answer::Succeeded(solutions),
             Err(message) => Answer::Error(message),
@@ -806,4 +839,15 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::FactsSyntax);
         assert!(err.message.starts_with("bad.pl:2:10:"), "{}", err.message);
     }
+}
+
+/// Parses one term in the facts syntax (e.g. a role `underloaded(10)` given on the
+/// command line).
+pub fn parse_term(text: &str) -> Result<Term, String> {
+    let mut parser = Parser::new(FileId(u32::MAX), "<term>", text).map_err(|e| e.message)?;
+    let term = parser.expr().map_err(|e| e.message)?;
+    if !parser.at_end() {
+        return Err(parser.unexpected("the end of the term").message);
+    }
+    Ok(term)
 }

@@ -157,7 +157,7 @@ pub fn svg(trace: &Trace) -> String {
                 let _ = writeln!(
                     body,
                     r##"  <rect x="{}" y="{}" width="{w}" height="18" rx="3" fill="#fff8dc" stroke="#b8a000"/><text x="{}" y="{}" text-anchor="middle" class="note">{text}</text>"##,
-                    x(*peer) - w / 2,
+                    x(*peer).saturating_sub(w / 2),
                     y - 13,
                     x(*peer),
                     y

@@ -34,6 +34,9 @@ pub enum RunEnd {
     Finished,
     /// Some peers can never step again (a run-time deadlock).
     Stuck(DeadlockReport),
+    /// The step or wall-time limit was reached (the error says which); the run's
+    /// state and trace are those at that point.
+    Limit(EvalError),
 }
 
 /// The peers left waiting at the end of a run, and for what.
@@ -228,21 +231,33 @@ impl<'m> Runtime<'m> {
             if let Some(max) = self.max_steps
                 && steps >= max
             {
-                return Err(EvalError::new(
+                let error = EvalError::new(
                     ErrorKind::StepLimit,
                     format!("the run reached its limit of {max} steps"),
                     None,
-                ));
+                );
+                return Ok(Run {
+                    state,
+                    trace,
+                    end: RunEnd::Limit(error),
+                    steps,
+                });
             }
             if let Some(max) = self.max_time
                 && steps % 256 == 0
                 && started.elapsed() > max
             {
-                return Err(EvalError::new(
+                let error = EvalError::new(
                     ErrorKind::TimeLimit,
-                    format!("the run reached its time limit of {:?}", max),
+                    format!("the run reached its time limit of {max:?}"),
                     None,
-                ));
+                );
+                return Ok(Run {
+                    state,
+                    trace,
+                    end: RunEnd::Limit(error),
+                    steps,
+                });
             }
             if runnable.is_empty() {
                 pending.retain(|ticket, _| state.waiter(*ticket).is_some());
@@ -396,13 +411,15 @@ impl<'m> Runtime<'m> {
     }
 }
 
-/// The peers a model's role declarations ask for: `r(role, initial, N)` gives N
-/// peers (1 without a count) named `role1`, `role2`, ...; roles with arguments get
-/// fresh variables. Empty if the model declares no initial role.
+/// The peers a model's role declarations ask for: `r(role, initial, N)` and
+/// `r(role, necessary, N)` give N peers (1 without a count) named `role1`,
+/// `role2`, ... starting in that role; roles with arguments get fresh variables.
+/// Empty if the model declares no initial or necessary role.
 pub fn default_peers(model: &Model) -> Vec<PeerSpec> {
+    use lcc_syntax::ast::RoleKind;
     let mut out = Vec::new();
     for decl in model.role_decls() {
-        if decl.kind != lcc_syntax::ast::RoleKind::Initial {
+        if !matches!(decl.kind, RoleKind::Initial | RoleKind::Necessary) {
             continue;
         }
         let count = decl.min.unwrap_or(1).max(1);
@@ -415,4 +432,36 @@ pub fn default_peers(model: &Model) -> Vec<PeerSpec> {
         }
     }
     out
+}
+
+/// Parses a peer list `role=id1,id2;role2=id3` (a role may have arguments:
+/// `underloaded(10)=p1`; its variables are fresh).
+pub fn parse_peers(spec: &str) -> Result<Vec<PeerSpec>, EvalError> {
+    let bad = |m: String| EvalError::new(ErrorKind::BadConfig, m, None);
+    let mut out = Vec::new();
+    for group in spec.split(';').map(str::trim).filter(|g| !g.is_empty()) {
+        let (role, ids) = group
+            .split_once('=')
+            .ok_or_else(|| bad(format!("`{group}` should be `role=id1,id2`")))?;
+        let role = crate::facts::parse_term(role.trim())
+            .map_err(|e| bad(format!("`{}` is not a role: {e}", role.trim())))?;
+        if role.name_arity().is_none()
+            || matches!(role, Term::Int(_) | Term::Float(_) | Term::Str(_))
+        {
+            return Err(bad(format!("`{role}` is not a role name")));
+        }
+        for id in ids.split(',').map(str::trim) {
+            if id.is_empty() {
+                return Err(bad(format!("an Id is missing in `{group}`")));
+            }
+            out.push(PeerSpec {
+                id: Atom::new(id),
+                role: role.clone(),
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(bad("the peer list is empty".into()));
+    }
+    Ok(out)
 }

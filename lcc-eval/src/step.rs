@@ -574,7 +574,9 @@ impl<'a> Firing<'a> {
                 let order: Vec<usize> = match self.next_branch() {
                     Some(i) if i < 2 => vec![i as usize],
                     Some(i) => {
-                        return Err(self.bad_choice(format!("branch {i} of a `par` does not exist")));
+                        return Err(
+                            self.bad_choice(format!("branch {i} of a `par` does not exist"))
+                        );
                     }
                     None => vec![0, 1],
                 };
@@ -604,12 +606,23 @@ impl<'a> Firing<'a> {
     fn frame(&mut self, env: &Env, body: Arc<Proc>) -> Arc<Proc> {
         match &*body {
             Proc::Done | Proc::Frame { .. } => {
-                let role = self.role_term(env);
-                self.events.push(Event::RoleLeft {
+                let left = Event::RoleLeft {
                     peer: self.id,
-                    role,
+                    role: self.role_term(env),
                     span: self.model.clause(env.clause).head_span,
-                });
+                };
+                // A tail call: the caller's role is left before the callee's is entered.
+                let entered = matches!(*body, Proc::Frame { .. })
+                    .then(|| {
+                        self.events
+                            .iter()
+                            .rposition(|e| matches!(e, Event::RoleEntered { .. }))
+                    })
+                    .flatten();
+                match entered {
+                    Some(i) => self.events.insert(i, left),
+                    None => self.events.push(left),
+                }
                 body
             }
             _ => Arc::new(Proc::Frame {
@@ -642,6 +655,7 @@ impl<'a> Firing<'a> {
                 self.taken.push(i as u32);
             }
             let alt = expand(self.model, alts[i], env);
+            let mark = self.events.len();
             let fired = self.proc(&alt)?;
             self.path = saved.2;
             if let Some(next) = fired {
@@ -650,12 +664,14 @@ impl<'a> Firing<'a> {
                         "alternative {i} can fire, so a later alternative of this `or` is not enabled"
                     )));
                 }
-                self.events.push(Event::AlternativeChosen {
+                // Announced before what the alternative's first step did.
+                let chosen = Event::AlternativeChosen {
                     peer: self.id,
                     index: i,
                     of: alts.len(),
                     span: self.model.def_span(alts[i]),
-                });
+                };
+                self.events.insert(mark.min(self.events.len()), chosen);
                 return Ok(Some(next));
             }
             self.subst = saved.0;
@@ -1193,9 +1209,16 @@ impl<'a> Firing<'a> {
     ) -> Result<CallResult, EvalError> {
         match answer {
             Answer::Succeeded(solutions) => {
+                // Show the call with its first solution's bindings.
+                let mut first = Subst::new();
+                if let Some(values) = solutions.first() {
+                    for (a, v) in call.args().iter().zip(values) {
+                        first.unify(a, v);
+                    }
+                }
                 self.events.push(Event::Answered {
                     peer: self.id,
-                    call: call.clone(),
+                    call: first.resolve(call),
                     outcome: "succeeded",
                     span,
                 });
