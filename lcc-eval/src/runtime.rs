@@ -337,6 +337,9 @@ impl<'m> Runtime<'m> {
                     }
                     fired.pending
                 }
+                Outcome::Disabled(disabled) => {
+                    unreachable!("a default choice is always enabled: {}", disabled.reason)
+                }
                 Outcome::Blocked(blocked) => {
                     state = blocked.state;
                     waits[peer] = blocked.waits;

@@ -143,6 +143,18 @@ pub struct Blocked {
     pub widths: Vec<u32>,
 }
 
+/// A choice that is not enabled in the state it was applied to (a later `or`
+/// alternative while an earlier one can fire, a pick that does not play the
+/// role, a branch that does not exist).
+#[derive(Debug, Clone)]
+pub struct Disabled {
+    /// Why.
+    pub reason: String,
+    /// The number of outcomes of each multi-outcome answer met before it was
+    /// found disabled (other outcomes may enable it).
+    pub widths: Vec<u32>,
+}
+
 /// The result of [`step`].
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -150,6 +162,8 @@ pub enum Outcome {
     Fired(Fired),
     /// The peer cannot step now.
     Blocked(Blocked),
+    /// The choice is not enabled.
+    Disabled(Disabled),
 }
 
 /// How a peer starts: its Id and the role term it enters.
@@ -233,7 +247,8 @@ impl State {
 /// Takes one step: peer `choice.peer` fires the step `choice` designates.
 /// Deterministic: the same model, state, choice and provider answers give the same
 /// result. Errors are bad input (unknown constraint or role, arithmetic on unbound
-/// values, a panicking provider, a limit) or a choice that is not enabled.
+/// values, a panicking provider, a limit) or a peer index out of range; a choice
+/// that names a step that is not enabled gives [`Outcome::Disabled`].
 pub fn step(
     model: &Model,
     state: &State,
@@ -260,7 +275,16 @@ pub fn step(
     );
     f.next_var = peer.vars;
     f.ticket = state.next_ticket;
-    let fired = f.proc(&peer.proc.clone())?;
+    let fired = match f.proc(&peer.proc.clone()) {
+        Ok(fired) => fired,
+        Err(e) if e.kind == ErrorKind::BadChoice => {
+            return Ok(Outcome::Disabled(Disabled {
+                reason: e.message,
+                widths: f.widths,
+            }));
+        }
+        Err(e) => return Err(e),
+    };
     let mut next = state.clone();
     next.next_ticket = f.ticket;
     let Some(proc) = fired else {
@@ -356,11 +380,10 @@ fn explore(
     choice: Choice,
     out: &mut Vec<Fired>,
 ) -> Result<(), EvalError> {
-    let widths = match step(model, state, &choice, ctx) {
-        Err(e) if e.kind == ErrorKind::BadChoice => return Ok(()),
-        Err(e) => return Err(e),
-        Ok(Outcome::Blocked(b)) => b.widths,
-        Ok(Outcome::Fired(fired)) => {
+    let widths = match step(model, state, &choice, ctx)? {
+        Outcome::Blocked(b) => b.widths,
+        Outcome::Disabled(d) => d.widths,
+        Outcome::Fired(fired) => {
             let widths = fired.widths.clone();
             if choice.pick.is_none() {
                 for &c in fired
