@@ -183,8 +183,9 @@ impl State {
             next_ticket: 0,
         };
         let mut events = Vec::new();
+        let mut ids = std::collections::HashSet::new();
         for spec in peers {
-            if state.index_of(spec.id).is_some() {
+            if !ids.insert(spec.id) {
                 return Err(EvalError::new(
                     ErrorKind::BadConfig,
                     format!("two peers have the Id `{}`", spec.id),
