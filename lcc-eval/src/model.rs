@@ -328,6 +328,62 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Every constraint call (with a name written in the model) that `providers`
+    /// and the language's own `peers/2` cannot answer: unknown names and wrong
+    /// arities, each with its span. Run before a run to fail early.
+    pub fn check_constraints(&self, providers: &crate::constraint::Providers) -> Vec<EvalError> {
+        let mut errors = Vec::new();
+        let mut visit = |cond: &Cond| {
+            let mut stack = vec![cond];
+            while let Some(c) = stack.pop() {
+                match &c.kind {
+                    CondKind::And(a, b) | CondKind::Or(a, b) => {
+                        stack.push(b);
+                        stack.push(a);
+                    }
+                    CondKind::Not(a) => stack.push(a),
+                    CondKind::Compare(..) => {}
+                    CondKind::Call(t) => {
+                        let Some((name, arity)) = t.name_arity() else {
+                            continue;
+                        };
+                        if crate::builtins::is_language_builtin(name, arity)
+                            || providers.get(name, arity).is_some()
+                        {
+                            continue;
+                        }
+                        let arities = providers.arities(name);
+                        errors.push(if arities.is_empty() {
+                            EvalError::new(
+                                ErrorKind::UnknownConstraint,
+                                format!("no provider defines the constraint `{name}`"),
+                                Some(c.span),
+                            )
+                        } else {
+                            let list: Vec<String> = arities.iter().map(|a| a.to_string()).collect();
+                            EvalError::new(
+                                ErrorKind::ConstraintArity,
+                                format!(
+                                    "`{name}` takes {} argument(s), not {arity}",
+                                    list.join(" or ")
+                                ),
+                                Some(c.span),
+                            )
+                        });
+                    }
+                }
+            }
+        };
+        for (_, step) in self.steps() {
+            if let Some(guard) = &step.guard {
+                visit(guard);
+            }
+        }
+        errors
+    }
+}
+
 /// Replaces the slots of a lowered term by the clause instance's entries.
 pub fn instantiate(term: &Term, env: &[Term]) -> Term {
     term.map_vars(&mut |v| env[v.0 as usize].clone())
