@@ -16,6 +16,8 @@
 //! assert_eq!(run.trace.messages().len(), 2);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod atom;
 pub mod builtins;
 pub mod constraint;

@@ -10,7 +10,6 @@
 //! and hash equal. The role directory is derived from the control trees (a peer
 //! plays the roles of the clause instances its next steps belong to).
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -158,7 +157,7 @@ pub struct Peer {
     pub(crate) id: Atom,
     pub(crate) proc: Arc<Proc>,
     pub(crate) vars: u32,
-    pub(crate) inbox: imbl::Vector<Message>,
+    pub(crate) inbox: imbl::Vector<Arc<Message>>,
     pub(crate) pending: imbl::Vector<PendingCall>,
 }
 
@@ -179,8 +178,8 @@ impl Peer {
     }
 
     /// The peer's inbox, oldest first.
-    pub fn inbox(&self) -> &imbl::Vector<Message> {
-        &self.inbox
+    pub fn inbox(&self) -> impl Iterator<Item = &Message> {
+        self.inbox.iter().map(|m| &**m)
     }
 
     /// The constraint calls the peer waits for.
@@ -215,7 +214,7 @@ impl Peer {
 /// The state of an interaction.
 #[derive(Debug, Clone)]
 pub struct State {
-    pub(crate) peers: imbl::Vector<Peer>,
+    pub(crate) peers: imbl::Vector<Arc<Peer>>,
     /// The next ticket number for pending answers (not part of equality).
     pub(crate) next_ticket: u64,
 }
@@ -237,7 +236,7 @@ impl Hash for State {
 impl State {
     /// The peers, in the order they were started.
     pub fn peers(&self) -> impl Iterator<Item = &Peer> {
-        self.peers.iter()
+        self.peers.iter().map(|p| &**p)
     }
 
     /// The number of peers.
@@ -262,7 +261,7 @@ impl State {
 
     /// Whether every peer has finished.
     pub fn all_finished(&self) -> bool {
-        self.peers.iter().all(Peer::is_finished)
+        self.peers.iter().all(|p| p.is_finished())
     }
 
     /// The indices of the peers playing a role named `role`, ordered by Id (the
@@ -280,7 +279,7 @@ impl State {
         self.peers
             .iter()
             .enumerate()
-            .flat_map(|(i, p)| p.inbox.iter().map(move |m| (i, m)))
+            .flat_map(|(i, p)| p.inbox.iter().map(move |m| (i, &**m)))
     }
 
     /// Delivers the answer of the pending call `ticket` (the peer waiting for it can
@@ -293,9 +292,11 @@ impl State {
                 .map(|k| (i, k))
         })?;
         let mut next = self.clone();
-        let mut call = next.peers[i].pending[k].clone();
+        let mut peer = (*next.peers[i]).clone();
+        let mut call = peer.pending[k].clone();
         call.answer = Some(answer);
-        next.peers[i].pending.set(k, call);
+        peer.pending.set(k, call);
+        next.peers.set(i, Arc::new(peer));
         Some(next)
     }
 
@@ -311,7 +312,9 @@ impl State {
 /// in order of appearance (clause instances shared in the tree stay shared).
 pub(crate) struct Canon<'a> {
     subst: &'a Subst,
-    vars: HashMap<Var, u32>,
+    /// New number of each old variable (`u32::MAX`: not seen yet), by old number.
+    vars: Vec<u32>,
+    seen: u32,
     envs: Vec<(*const Instance, Env)>,
     /// The size of the largest term seen.
     pub largest: usize,
@@ -321,23 +324,31 @@ impl<'a> Canon<'a> {
     pub fn new(subst: &'a Subst) -> Canon<'a> {
         Canon {
             subst,
-            vars: HashMap::new(),
+            vars: Vec::new(),
+            seen: 0,
             envs: Vec::new(),
             largest: 0,
         }
     }
 
     pub fn var_count(&self) -> u32 {
-        self.vars.len() as u32
+        self.seen
     }
 
     pub fn term(&mut self, t: &Term) -> Term {
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
-        let vars = &mut self.vars;
+        let (vars, seen) = (&mut self.vars, &mut self.seen);
         resolved.map_vars(&mut |v| {
-            let n = vars.len() as u32;
-            Term::Var(Var(*vars.entry(v).or_insert(n)))
+            let old = v.0 as usize;
+            if old >= vars.len() {
+                vars.resize(old + 1, u32::MAX);
+            }
+            if vars[old] == u32::MAX {
+                vars[old] = *seen;
+                *seen += 1;
+            }
+            Term::Var(Var(vars[old]))
         })
     }
 

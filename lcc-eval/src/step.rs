@@ -207,12 +207,7 @@ impl State {
             };
             let mut f = Firing::new(model, &ctx, &state, usize::MAX, spec.id, None, None, &[]);
             f.next_var = next_var;
-            let entered = f.enter(
-                &role,
-                &Term::Atom(spec.id),
-                model.clauses_for(name, arity),
-                None,
-            )?;
+            let entered = f.enter(&role, &Term::Atom(spec.id), model.clauses_for(name, arity))?;
             let Some(proc) = entered else {
                 return Err(EvalError::new(
                     ErrorKind::BadConfig,
@@ -233,13 +228,13 @@ impl State {
             events.append(&mut f.events);
             let mut canon = Canon::new(&f.subst);
             let proc = canon.proc(&proc);
-            state.peers.push_back(Peer {
+            state.peers.push_back(Arc::new(Peer {
                 id: spec.id,
                 proc,
                 vars: canon.var_count(),
                 inbox: imbl::Vector::new(),
                 pending: imbl::Vector::new(),
-            });
+            }));
         }
         Ok((state, events))
     }
@@ -289,9 +284,16 @@ pub fn step(
     let mut next = state.clone();
     next.next_ticket = f.ticket;
     let Some(proc) = fired else {
-        let mut p = next.peers[choice.peer].clone();
-        p.pending = f.pending_kept.into_iter().collect();
-        next.peers.set(choice.peer, p);
+        let unchanged = f.pending_kept.len() == peer.pending.len()
+            && f.pending_kept
+                .iter()
+                .zip(peer.pending.iter())
+                .all(|(a, b)| a == b);
+        if !unchanged {
+            let mut p = (*next.peers[choice.peer]).clone();
+            p.pending = f.pending_kept.into_iter().collect();
+            next.peers.set(choice.peer, Arc::new(p));
+        }
         return Ok(Outcome::Blocked(Blocked {
             state: next,
             waits: f.waits,
@@ -323,11 +325,11 @@ pub fn step(
         p.inbox.remove(k);
     }
     let finished = p.is_finished();
-    next.peers.set(choice.peer, p);
+    next.peers.set(choice.peer, Arc::new(p));
     for (to, message) in f.sends {
-        let mut r = next.peers[to].clone();
-        r.inbox.push_back(message);
-        next.peers.set(to, r);
+        let mut r = (*next.peers[to]).clone();
+        r.inbox.push_back(Arc::new(message));
+        next.peers.set(to, Arc::new(r));
     }
     let mut events = f.events;
     if finished {
@@ -673,8 +675,6 @@ impl<'a> Firing<'a> {
             let saved = (self.subst.clone(), self.taken.len(), self.path);
             if trial {
                 self.path = None;
-            } else if explicit.is_none() {
-                self.taken.push(i as u32);
             } else {
                 self.taken.push(i as u32);
             }
@@ -855,7 +855,7 @@ impl<'a> Firing<'a> {
                     ));
                 }
                 let id = instantiate(&to.id, &env.vars);
-                let entered = self.enter(&role, &id, clauses, Some(step.span))?;
+                let entered = self.enter(&role, &id, clauses)?;
                 if entered.is_none() {
                     self.waits.push(Wait::NoClause {
                         role,
@@ -878,7 +878,6 @@ impl<'a> Firing<'a> {
         role: &Term,
         id: &Term,
         clauses: &[crate::model::ClauseId],
-        _at: Option<Span>,
     ) -> Result<Option<Arc<Proc>>, EvalError> {
         for &cid in clauses {
             let clause = self.model.clause(cid);
@@ -962,7 +961,7 @@ impl<'a> Firing<'a> {
         }
         self.waits.push(Wait::Message {
             pattern: self.subst.resolve(&pattern),
-            from_role: role_name.unwrap_or(Atom::new("_")),
+            from_role: role_name.unwrap_or_else(|| Atom::new("_")),
             from_id: self.subst.resolve(&id),
             rejected,
             span,

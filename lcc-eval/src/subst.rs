@@ -1,12 +1,14 @@
 //! Substitutions and unification.
 //!
-//! A [`Subst`] maps variables to terms in a persistent hash map (`imbl`): cloning
-//! it is O(1) and clones share structure, so choice points (constraint solutions
+//! A [`Subst`] maps variables to terms persistently (a small copy-on-write vector
+//! for the first 16 bindings, then an `imbl` hash map): cloning it is O(1) and
+//! clones share structure, so choice points (constraint solutions
 //! tried in order) and model-checker states cost little. Unification is Prolog's
 //! structure matching with the occurs check **on** by default
 //! ([`Subst::set_occurs_check`] switches it off).
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use imbl::GenericHashMap;
 use imbl::shared_ptr::DefaultSharedPtr;
@@ -45,10 +47,88 @@ impl BuildHasher for VarHasher {
     }
 }
 
-/// A persistent substitution: variable bindings, shared cheaply between clones.
+/// Up to this many bindings a substitution is a small copy-on-write vector;
+/// beyond, an `imbl` hash map.
+const SMALL: usize = 16;
+
+/// Where the bindings live: nowhere yet, a small shared vector searched linearly
+/// (copied on write when shared, at most [`SMALL`] entries), or a persistent
+/// `imbl` hash map (structure shared between clones).
+#[derive(Debug, Clone, Default)]
+enum Store {
+    #[default]
+    Empty,
+    Small(Arc<Vec<(Var, Term)>>),
+    Large(GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>),
+}
+
+impl Store {
+    fn get(&self, v: &Var) -> Option<&Term> {
+        match self {
+            Store::Empty => None,
+            Store::Small(xs) => xs.iter().find(|(w, _)| w == v).map(|(_, t)| t),
+            Store::Large(map) => map.get(v),
+        }
+    }
+
+    fn contains_key(&self, v: &Var) -> bool {
+        self.get(v).is_some()
+    }
+
+    fn insert(&mut self, v: Var, t: Term) {
+        match self {
+            Store::Empty => {
+                let mut xs = Vec::with_capacity(4);
+                xs.push((v, t));
+                *self = Store::Small(Arc::new(xs));
+            }
+            Store::Small(xs) if xs.len() < SMALL => Arc::make_mut(xs).push((v, t)),
+            Store::Small(xs) => {
+                let mut map = GenericHashMap::with_hasher(VarHasher(0));
+                for (w, u) in xs.iter() {
+                    map.insert(*w, u.clone());
+                }
+                map.insert(v, t);
+                *self = Store::Large(map);
+            }
+            Store::Large(map) => {
+                map.insert(v, t);
+            }
+        }
+    }
+
+    fn remove(&mut self, v: &Var) {
+        match self {
+            Store::Empty => {}
+            Store::Small(xs) => Arc::make_mut(xs).retain(|(w, _)| w != v),
+            Store::Large(map) => {
+                map.remove(v);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Store::Empty => 0,
+            Store::Small(xs) => xs.len(),
+            Store::Large(map) => map.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = (Var, &Term)> + '_> {
+        match self {
+            Store::Empty => Box::new(std::iter::empty()),
+            Store::Small(xs) => Box::new(xs.iter().map(|(v, t)| (*v, t))),
+            Store::Large(map) => Box::new(map.iter().map(|(v, t)| (*v, t))),
+        }
+    }
+}
+
+/// A persistent substitution: variable bindings, shared cheaply between clones
+/// (a small copy-on-write vector up to 16 bindings, an `imbl` map beyond).
 #[derive(Debug, Clone)]
 pub struct Subst {
-    bindings: GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>,
+    bindings: Store,
     occurs_check: bool,
 }
 
@@ -62,7 +142,7 @@ impl Subst {
     /// The empty substitution, occurs check on.
     pub fn new() -> Subst {
         Subst {
-            bindings: GenericHashMap::with_hasher(VarHasher(0)),
+            bindings: Store::Empty,
             occurs_check: true,
         }
     }
@@ -86,7 +166,7 @@ impl Subst {
 
     /// Whether no variable is bound.
     pub fn is_empty(&self) -> bool {
-        self.bindings.is_empty()
+        self.bindings.len() == 0
     }
 
     /// The term `v` is bound to directly, if any.
@@ -113,7 +193,7 @@ impl Subst {
 
     /// `t` with the substitution applied everywhere (a term without bound variables).
     pub fn resolve(&self, t: &Term) -> Term {
-        if self.bindings.is_empty() {
+        if self.is_empty() {
             return t.clone();
         }
         let mut expanding = Vec::new();
@@ -228,7 +308,7 @@ impl Subst {
 
     /// The bindings, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Var, &Term)> {
-        self.bindings.iter().map(|(v, t)| (*v, t))
+        self.bindings.iter()
     }
 }
 
