@@ -330,7 +330,9 @@ impl<'m> Runtime<'m> {
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
                 continue;
             }
-            while let Ok(ticket) = wake_rx.try_recv() {
+            while !pending.is_empty()
+                && let Ok(ticket) = wake_rx.try_recv()
+            {
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
             }
             let peer = ready.next();

@@ -124,6 +124,14 @@ impl Store {
     }
 }
 
+/// What one unification bound, to undo it on failure.
+struct Trail {
+    /// The number of bindings before it started.
+    before: usize,
+    /// The variables it bound while the store was a map.
+    vars: Vec<Var>,
+}
+
 /// A persistent substitution: variable bindings, shared cheaply between clones
 /// (a small copy-on-write vector up to 16 bindings, an `imbl` map beyond).
 #[derive(Debug, Clone)]
@@ -237,18 +245,28 @@ impl Subst {
     /// Unifies `a` and `b`, extending the substitution. Returns whether they unify;
     /// on failure the substitution is left as it was.
     pub fn unify(&mut self, a: &Term, b: &Term) -> bool {
-        let mut trail = Vec::new();
+        let mut trail = Trail {
+            before: self.bindings.len(),
+            vars: Vec::new(),
+        };
         if self.unify_in(a, b, &mut trail) {
-            true
-        } else {
-            for v in trail {
-                self.bindings.remove(&v);
-            }
-            false
+            return true;
         }
+        match &mut self.bindings {
+            // A small store only grew by appending: cut it back.
+            Store::Small(xs) => Arc::make_mut(xs).truncate(trail.before),
+            _ => {
+                for v in trail.vars {
+                    self.bindings.remove(&v);
+                }
+            }
+        }
+        false
     }
 
-    fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Vec<Var>) -> bool {
+    /// Unifies, recording in `trail` what it binds while the store is an `imbl`
+    /// map (a small store is restored by truncation).
+    fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
         let (wa, wb);
         let a = match a {
             Term::Var(_) if self.bindings.contains_key(&a.as_var().expect("var")) => {
@@ -269,8 +287,7 @@ impl Subst {
                 if x != y {
                     // Bind the younger variable to the older one.
                     let (young, old) = if x > y { (*x, b) } else { (*y, a) };
-                    self.bindings.insert(young, old.clone());
-                    trail.push(young);
+                    self.bind_traced(young, old.clone(), trail);
                 }
                 true
             }
@@ -278,8 +295,7 @@ impl Subst {
                 if self.occurs_check && self.occurs(*x, t) {
                     return false;
                 }
-                self.bindings.insert(*x, t.clone());
-                trail.push(*x);
+                self.bind_traced(*x, t.clone(), trail);
                 true
             }
             (Term::Compound(f, xs), Term::Compound(g, ys)) => {
@@ -294,6 +310,21 @@ impl Subst {
                     .all(|(x, y)| self.unify_in(x, y, trail))
             }
             (x, y) => x == y,
+        }
+    }
+
+    fn bind_traced(&mut self, v: Var, t: Term, trail: &mut Trail) {
+        if let Store::Small(xs) = &self.bindings
+            && xs.len() == SMALL
+        {
+            // About to grow into a map: remember what this unification bound so far.
+            trail
+                .vars
+                .extend(xs[trail.before.min(xs.len())..].iter().map(|(w, _)| *w));
+        }
+        self.bindings.insert(v, t);
+        if let Store::Large(_) = self.bindings {
+            trail.vars.push(v);
         }
     }
 
@@ -343,6 +374,24 @@ mod tests {
         s.set_occurs_check(false);
         assert!(s.unify(&x, &f(vec![x.clone()])));
         assert_eq!(s.resolve(&x), f(vec![x.clone()]));
+    }
+
+    #[test]
+    fn failure_undoes_bindings_across_the_switch_to_a_map() {
+        let mut s = Subst::new();
+        for i in 0..10 {
+            assert!(s.unify(&Term::var(i), &Term::Int(i as i64)));
+        }
+        // Binds 20 more variables (growing into a map), then fails on the last argument.
+        let xs: Vec<Term> = (100..120).map(Term::var).chain([Term::atom("a")]).collect();
+        let ys: Vec<Term> = (0..20)
+            .map(|_| Term::atom("x"))
+            .chain([Term::atom("b")])
+            .collect();
+        assert!(!s.unify(&f(xs), &f(ys)));
+        assert_eq!(s.len(), 10);
+        assert_eq!(s.resolve(&Term::var(3)), Term::Int(3));
+        assert_eq!(s.resolve(&Term::var(105)), Term::var(105));
     }
 
     #[test]
