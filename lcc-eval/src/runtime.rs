@@ -283,7 +283,7 @@ impl<'m> Runtime<'m> {
                 });
             }
             if let Some(max) = self.max_time
-                && steps % 256 == 0
+                && steps.is_multiple_of(256)
                 && started.elapsed() > max
             {
                 let error = EvalError::new(

@@ -591,10 +591,7 @@ impl<'a> Firing<'a> {
                 }),
                 None => None,
             }),
-            Proc::Frame { env, body } => Ok(match self.proc(body)? {
-                Some(b) => Some(self.frame(env, b)),
-                None => None,
-            }),
+            Proc::Frame { env, body } => Ok(self.proc(body)?.map(|b| self.frame(env, b))),
             Proc::Par(a, b) => {
                 let sides = [a, b];
                 let order: Vec<usize> = match self.next_branch() {
