@@ -341,28 +341,27 @@ impl<'m> Runtime<'m> {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     state = fired.state;
-                    let mut wake = BTreeSet::new();
-                    for e in &fired.events {
-                        if let Event::Sent { to, .. } = e
-                            && let Some(i) = state.index_of(to.id)
-                        {
-                            wake.insert(i);
-                        }
-                    }
-                    // The directory may have changed: retry sends waiting for a player.
-                    for (i, w) in waits.iter().enumerate() {
-                        if w.iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
-                            wake.insert(i);
-                        }
-                    }
-                    if state.peer(peer).is_finished() {
-                        ready.remove(peer);
-                    }
-                    for i in wake {
+                    let wake = |i: usize, ready: &mut Ready, waits: &mut [Vec<Wait>]| {
                         if !state.peer(i).is_finished() {
                             ready.insert(i);
                         }
                         waits[i].clear();
+                    };
+                    for e in &fired.events {
+                        if let Event::Sent { to, .. } = e
+                            && let Some(i) = state.index_of(to.id)
+                        {
+                            wake(i, &mut ready, &mut waits);
+                        }
+                    }
+                    // The directory may have changed: retry sends waiting for a player.
+                    for i in 0..n {
+                        if waits[i].iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
+                            wake(i, &mut ready, &mut waits);
+                        }
+                    }
+                    if state.peer(peer).is_finished() {
+                        ready.remove(peer);
                     }
                     if self.record {
                         trace.extend(steps, Some(fired.choice), fired.events);

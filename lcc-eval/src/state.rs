@@ -75,6 +75,12 @@ pub enum Proc {
 }
 
 impl Proc {
+    /// The shared `Done` node (one allocation for the whole process).
+    pub fn done() -> Arc<Proc> {
+        static DONE: std::sync::OnceLock<Arc<Proc>> = std::sync::OnceLock::new();
+        DONE.get_or_init(|| Arc::new(Proc::Done)).clone()
+    }
+
     /// Calls `f` with the clause instance of every step the peer may take next
     /// (the leaves of the control tree), left to right.
     pub fn leaves(&self, f: &mut impl FnMut(&Env)) {
@@ -312,7 +318,9 @@ impl State {
 /// in order of appearance (clause instances shared in the tree stay shared).
 pub(crate) struct Canon<'a> {
     subst: &'a Subst,
-    /// New number of each old variable (`u32::MAX`: not seen yet), by old number.
+    /// New number of each old variable (`u32::MAX`: not seen yet), by old number;
+    /// the first 64 inline.
+    small: [u32; 64],
     vars: Vec<u32>,
     seen: u32,
     envs: Vec<(*const Instance, Env)>,
@@ -324,6 +332,7 @@ impl<'a> Canon<'a> {
     pub fn new(subst: &'a Subst) -> Canon<'a> {
         Canon {
             subst,
+            small: [u32::MAX; 64],
             vars: Vec::new(),
             seen: 0,
             envs: Vec::new(),
@@ -338,17 +347,23 @@ impl<'a> Canon<'a> {
     pub fn term(&mut self, t: &Term) -> Term {
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
-        let (vars, seen) = (&mut self.vars, &mut self.seen);
+        let (small, vars, seen) = (&mut self.small, &mut self.vars, &mut self.seen);
         resolved.map_vars(&mut |v| {
             let old = v.0 as usize;
-            if old >= vars.len() {
-                vars.resize(old + 1, u32::MAX);
-            }
-            if vars[old] == u32::MAX {
-                vars[old] = *seen;
+            let slot = if old < small.len() {
+                &mut small[old]
+            } else {
+                let i = old - small.len();
+                if i >= vars.len() {
+                    vars.resize(i + 1, u32::MAX);
+                }
+                &mut vars[i]
+            };
+            if *slot == u32::MAX {
+                *slot = *seen;
                 *seen += 1;
             }
-            Term::Var(Var(vars[old]))
+            Term::Var(Var(*slot))
         })
     }
 
@@ -366,9 +381,29 @@ impl<'a> Canon<'a> {
         out
     }
 
-    pub fn proc(&mut self, p: &Arc<Proc>) -> Arc<Proc> {
-        Arc::new(match &**p {
-            Proc::Done => return p.clone(),
+    /// The canonical form of `p`, rewritten in place where it is not shared.
+    pub fn proc(&mut self, mut p: Arc<Proc>) -> Arc<Proc> {
+        if let Some(node) = Arc::get_mut(&mut p) {
+            match node {
+                Proc::Done => {}
+                Proc::Step { env, .. } | Proc::Or { env, .. } => *env = self.env(env),
+                Proc::Seq { first, env, .. } => {
+                    *first = self.proc(std::mem::replace(first, Proc::done()));
+                    *env = self.env(env);
+                }
+                Proc::Par(a, b) => {
+                    *a = self.proc(std::mem::replace(a, Proc::done()));
+                    *b = self.proc(std::mem::replace(b, Proc::done()));
+                }
+                Proc::Frame { env, body } => {
+                    *env = self.env(env);
+                    *body = self.proc(std::mem::replace(body, Proc::done()));
+                }
+            }
+            return p;
+        }
+        Arc::new(match &*p {
+            Proc::Done => return p,
             Proc::Step { def, env } => Proc::Step {
                 def: *def,
                 env: self.env(env),
@@ -378,7 +413,7 @@ impl<'a> Canon<'a> {
                 env: self.env(env),
             },
             Proc::Seq { first, rest, env } => {
-                let first = self.proc(first);
+                let first = self.proc(first.clone());
                 Proc::Seq {
                     first,
                     rest: *rest,
@@ -386,14 +421,14 @@ impl<'a> Canon<'a> {
                 }
             }
             Proc::Par(a, b) => {
-                let a = self.proc(a);
-                Proc::Par(a, self.proc(b))
+                let a = self.proc(a.clone());
+                Proc::Par(a, self.proc(b.clone()))
             }
             Proc::Frame { env, body } => {
                 let env = self.env(env);
                 Proc::Frame {
                     env,
-                    body: self.proc(body),
+                    body: self.proc(body.clone()),
                 }
             }
         })

@@ -23,7 +23,7 @@ use crate::event::{Address, Event, Wait};
 use crate::model::{Cond, CondKind, Def, DefId, Model, StepKind, instantiate};
 use crate::state::{Canon, Env, Instance, Message, Peer, PendingCall, Proc, State, expand};
 use crate::subst::Subst;
-use crate::term::{Term, Var, renumber};
+use crate::term::{Term, Var, renumber, renumber_one};
 
 /// Every decision one step makes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -227,7 +227,7 @@ impl State {
             };
             events.append(&mut f.events);
             let mut canon = Canon::new(&f.subst);
-            let proc = canon.proc(&proc);
+            let proc = canon.proc(proc);
             state.peers.push_back(Arc::new(Peer {
                 id: spec.id,
                 proc,
@@ -303,7 +303,7 @@ pub fn step(
         }));
     };
     let mut canon = Canon::new(&f.subst);
-    let proc = canon.proc(&proc);
+    let proc = canon.proc(proc);
     if canon.largest > ctx.limits.max_term_size {
         return Err(EvalError::new(
             ErrorKind::TermSize,
@@ -706,7 +706,7 @@ impl<'a> Firing<'a> {
     fn step(&mut self, def: DefId, env: &Env) -> Result<Option<Arc<Proc>>, EvalError> {
         let model = self.model;
         let step = model.step(def).expect("a Step node points to a step");
-        let done = Arc::new(Proc::Done);
+        let done = Proc::done();
         let fired = match &step.kind {
             StepKind::Null => match self.guard(step.guard.as_ref(), env, step.span)? {
                 Some(s) => {
@@ -809,13 +809,13 @@ impl<'a> Firing<'a> {
                     role: role_name,
                     id: self.state.peers[recipient].id,
                 };
-                let (canonical, _) = renumber(std::slice::from_ref(&term));
+                let canonical = renumber_one(&term);
                 self.sends.push((
                     recipient,
                     Message {
                         from,
                         to,
-                        term: canonical.into_iter().next().expect("one term"),
+                        term: canonical,
                     },
                 ));
                 self.events.push(Event::Sent {
@@ -950,7 +950,7 @@ impl<'a> Firing<'a> {
                         span,
                     });
                     self.subst = s;
-                    return Ok(Some(Arc::new(Proc::Done)));
+                    return Ok(Some(Proc::done()));
                 }
                 Solved::Failed => rejected += 1,
                 Solved::Pending => return Ok(None),

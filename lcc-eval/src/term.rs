@@ -243,6 +243,16 @@ impl From<&str> for Term {
     }
 }
 
+/// Renumbers the variables of one term 0, 1, ... in order of first appearance
+/// (a ground term is returned as it is, without allocating).
+pub fn renumber_one(term: &Term) -> Term {
+    if term.is_ground() {
+        return term.clone();
+    }
+    let (mut out, _) = renumber(std::slice::from_ref(term));
+    out.pop().expect("one term")
+}
+
 /// Renumbers the variables of `terms` (taken together) 0, 1, ... in order of first
 /// appearance; returns the renumbered terms and the number of distinct variables.
 pub fn renumber(terms: &[Term]) -> (Vec<Term>, u32) {

@@ -13,7 +13,6 @@ static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn peak_during(text: &str, peers: &str, expect_steps: u64) -> isize {
-    let _one_at_a_time = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let mut sources = Sources::new();
     let model = common::model(&mut sources, "loop.lcc", text);
     let runtime = Runtime::new(&model, Providers::with_builtins()).record(false);
@@ -28,6 +27,7 @@ fn peak_during(text: &str, peers: &str, expect_steps: u64) -> isize {
 
 #[test]
 fn a_million_iterations_in_bounded_memory() {
+    let _one_at_a_time = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let counter = |n: u64| {
         format!("a(count({n}), I) :: null\na(count(N), I) :: a(count(M), I) <- M is N + 1")
     };
@@ -44,6 +44,7 @@ fn a_million_iterations_in_bounded_memory() {
 
 #[test]
 fn a_ping_pong_loop_in_bounded_memory() {
+    let _one_at_a_time = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let pingpong = |n: u64| {
         format!(
             "a(pinger({n}), I) :: stop => a(ponger, J)\n\
