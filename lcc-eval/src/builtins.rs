@@ -1,7 +1,7 @@
 //! Built-in constraints and arithmetic.
 //!
 //! The list constraints (`member`, `append`, `length`, `nth`, `sum`, `max`, `min`)
-//! and `true`/`fail` are ordinary [`Constraint`]s registered by
+//! and `true`/`fail` are ordinary [`Constraint`](crate::Constraint)s registered by
 //! [`Providers::with_builtins`]; their signatures come from `stdlib/builtins.lcc`.
 //! `peers/2` needs the role directory, and `=`, `is`, comparisons, `and`, `or` and
 //! `not` are part of the language: the interpreter evaluates those itself.

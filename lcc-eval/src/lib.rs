@@ -1,4 +1,4 @@
-//! LCC meaning: terms, unification, the interpreter's one [`step`] function, the
+//! LCC meaning: terms, unification, the interpreter's one [`step()`] function, the
 //! [`Constraint`] trait with its [`Providers`], and the runtimes that drive `step`.
 //!
 //! ```

@@ -14,7 +14,7 @@ use crate::atom::Atom;
 use crate::error::{ErrorKind, EvalError};
 use crate::term::{F64, Term, Var};
 
-/// Index of a definition in [`Model::def`].
+/// Index of a definition in [`Model::def_node`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DefId(pub u32);
 

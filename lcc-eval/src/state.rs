@@ -4,7 +4,7 @@
 //!
 //! States are values: `Clone` is cheap (persistent vectors and `Arc`-shared
 //! control trees), and `Eq`/`Hash` are structural. Every state that
-//! [`State::start`](crate::State::start) and [`step`](crate::step) return is
+//! [`State::start`](crate::State::start) and [`step`](crate::step()) return is
 //! **canonical**: bindings are applied (no substitution is stored) and each peer's
 //! variables are numbered 0, 1, ... in order of appearance, so equal states compare
 //! and hash equal. The role directory is derived from the control trees (a peer
