@@ -21,7 +21,7 @@ use crate::constraint::{Pending, Providers};
 use crate::error::{ErrorKind, EvalError, Sources};
 use crate::event::{Event, Wait};
 use crate::model::Model;
-use crate::state::State;
+use crate::state::{Message, State};
 use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step};
 use crate::term::Term;
 use crate::threaded::WorkerPool;
@@ -55,6 +55,8 @@ pub struct StuckPeer {
     pub roles: Vec<Atom>,
     /// What each of its possible next steps waits for.
     pub waits: Vec<Wait>,
+    /// The messages left in its inbox, oldest first.
+    pub inbox: Vec<Message>,
 }
 
 impl DeadlockReport {
@@ -77,6 +79,20 @@ impl DeadlockReport {
                     .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
                     .unwrap_or_default();
                 out.push_str(&format!("  {at}: {}\n      at `{text}`\n", w.describe()));
+            }
+            for m in &p.inbox {
+                let mut line = format!(
+                    "  inbox: `{}` from a({}, {}) for role `{}`",
+                    m.term, m.from.role, m.from.id, m.to.role
+                );
+                if !p.roles.contains(&m.to.role) {
+                    line.push_str(&format!(
+                        " (the peer plays {}, so it cannot receive it now)",
+                        roles.join(", ")
+                    ));
+                }
+                out.push_str(&line);
+                out.push('\n');
             }
         }
         out
@@ -398,6 +414,7 @@ impl<'m> Runtime<'m> {
                     peer: state.peer(i).id(),
                     roles: state.peer(i).roles(self.model),
                     waits: waits[i].clone(),
+                    inbox: state.peer(i).inbox().cloned().collect(),
                 })
                 .collect();
             if self.record {
