@@ -372,11 +372,28 @@ impl<'a> Canon<'a> {
         if let Some((_, done)) = self.envs.iter().find(|(k, _)| *k == key) {
             return done.clone();
         }
-        let vars: Box<[Term]> = env.vars.iter().map(|t| self.term(t)).collect();
-        let out = Arc::new(Instance {
-            clause: env.clause,
-            vars,
-        });
+        // Allocate a new instance only if some slot changes.
+        let mut changed: Option<Vec<Term>> = None;
+        for (i, t) in env.vars.iter().enumerate() {
+            let new = self.term(t);
+            match &mut changed {
+                Some(vars) => vars.push(new),
+                None if new != *t => {
+                    let mut vars = Vec::with_capacity(env.vars.len());
+                    vars.extend(env.vars[..i].iter().cloned());
+                    vars.push(new);
+                    changed = Some(vars);
+                }
+                None => {}
+            }
+        }
+        let out = match changed {
+            Some(vars) => Arc::new(Instance {
+                clause: env.clause,
+                vars: vars.into_boxed_slice(),
+            }),
+            None => env.clone(),
+        };
         self.envs.push((key, out.clone()));
         out
     }
@@ -402,35 +419,61 @@ impl<'a> Canon<'a> {
             }
             return p;
         }
-        Arc::new(match &*p {
-            Proc::Done => return p,
-            Proc::Step { def, env } => Proc::Step {
-                def: *def,
-                env: self.env(env),
-            },
-            Proc::Or { def, env } => Proc::Or {
-                def: *def,
-                env: self.env(env),
-            },
-            Proc::Seq { first, rest, env } => {
-                let first = self.proc(first.clone());
-                Proc::Seq {
-                    first,
-                    rest: *rest,
-                    env: self.env(env),
+        // Shared: rebuild only what changes.
+        let same = |a: &Arc<Proc>, b: &Arc<Proc>| Arc::ptr_eq(a, b);
+        let same_env = |a: &Env, b: &Env| Arc::ptr_eq(a, b);
+        match &*p {
+            Proc::Done => p,
+            Proc::Step { def, env } => {
+                let new = self.env(env);
+                if same_env(&new, env) {
+                    return p;
                 }
+                Arc::new(Proc::Step {
+                    def: *def,
+                    env: new,
+                })
+            }
+            Proc::Or { def, env } => {
+                let new = self.env(env);
+                if same_env(&new, env) {
+                    return p;
+                }
+                Arc::new(Proc::Or {
+                    def: *def,
+                    env: new,
+                })
+            }
+            Proc::Seq { first, rest, env } => {
+                let new_first = self.proc(first.clone());
+                let new_env = self.env(env);
+                if same(&new_first, first) && same_env(&new_env, env) {
+                    return p;
+                }
+                Arc::new(Proc::Seq {
+                    first: new_first,
+                    rest: *rest,
+                    env: new_env,
+                })
             }
             Proc::Par(a, b) => {
-                let a = self.proc(a.clone());
-                Proc::Par(a, self.proc(b.clone()))
+                let (new_a, new_b) = (self.proc(a.clone()), self.proc(b.clone()));
+                if same(&new_a, a) && same(&new_b, b) {
+                    return p;
+                }
+                Arc::new(Proc::Par(new_a, new_b))
             }
             Proc::Frame { env, body } => {
-                let env = self.env(env);
-                Proc::Frame {
-                    env,
-                    body: self.proc(body.clone()),
+                let new_env = self.env(env);
+                let new_body = self.proc(body.clone());
+                if same(&new_body, body) && same_env(&new_env, env) {
+                    return p;
                 }
+                Arc::new(Proc::Frame {
+                    env: new_env,
+                    body: new_body,
+                })
             }
-        })
+        }
     }
 }
