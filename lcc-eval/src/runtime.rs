@@ -172,6 +172,10 @@ impl SplitMix64 {
     }
 }
 
+/// The stack of the thread a run executes on (virtual memory; only the pages a
+/// run touches are used).
+const RUNTIME_STACK: usize = 256 << 20;
+
 /// Drives [`step`] over a model.
 pub struct Runtime<'m> {
     model: &'m Model,
@@ -257,8 +261,22 @@ impl<'m> Runtime<'m> {
         self.run_from(state, events)
     }
 
-    /// Runs from a given state.
-    pub fn run_from(&self, mut state: State, start_events: Vec<Event>) -> Result<Run, EvalError> {
+    /// Runs from a given state. The run's loop executes on a thread of its own
+    /// with a large stack, so that deeply nested role calls (up to
+    /// [`Limits::max_depth`]) cannot overflow the caller's stack.
+    pub fn run_from(&self, state: State, start_events: Vec<Event>) -> Result<Run, EvalError> {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("lcc-runtime".into())
+                .stack_size(RUNTIME_STACK)
+                .spawn_scoped(scope, || self.drive(state, start_events))
+                .expect("spawn the runtime thread")
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    fn drive(&self, mut state: State, start_events: Vec<Event>) -> Result<Run, EvalError> {
         let ctx = Context {
             providers: &self.providers,
             pick: self.pick.as_ref(),

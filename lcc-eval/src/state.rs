@@ -326,6 +326,10 @@ pub(crate) struct Canon<'a> {
     envs: Vec<(*const Instance, Env)>,
     /// The size of the largest term seen.
     pub largest: usize,
+    /// The number of role instances enclosing the current node.
+    depth: usize,
+    /// The deepest nesting of role instances seen.
+    pub deepest: usize,
 }
 
 impl<'a> Canon<'a> {
@@ -337,6 +341,8 @@ impl<'a> Canon<'a> {
             seen: 0,
             envs: Vec::new(),
             largest: 0,
+            depth: 0,
+            deepest: 0,
         }
     }
 
@@ -398,8 +404,22 @@ impl<'a> Canon<'a> {
         out
     }
 
-    /// The canonical form of `p`, rewritten in place where it is not shared.
-    pub fn proc(&mut self, mut p: Arc<Proc>) -> Arc<Proc> {
+    /// The canonical form of `p`, rewritten in place where it is not shared;
+    /// records the deepest nesting of role instances.
+    pub fn proc(&mut self, p: Arc<Proc>) -> Arc<Proc> {
+        let frame = matches!(*p, Proc::Frame { .. });
+        if frame {
+            self.depth += 1;
+            self.deepest = self.deepest.max(self.depth);
+        }
+        let out = self.node(p);
+        if frame {
+            self.depth -= 1;
+        }
+        out
+    }
+
+    fn node(&mut self, mut p: Arc<Proc>) -> Arc<Proc> {
         if let Some(node) = Arc::get_mut(&mut p) {
             match node {
                 Proc::Done => {}

@@ -77,6 +77,8 @@ pub struct Limits {
     pub max_term_size: usize,
     /// The longest an inbox may grow.
     pub max_inbox: usize,
+    /// How deeply role calls not in tail position may nest in one peer.
+    pub max_depth: usize,
 }
 
 impl Default for Limits {
@@ -84,6 +86,7 @@ impl Default for Limits {
         Limits {
             max_term_size: 100_000,
             max_inbox: 10_000,
+            max_depth: 1_000,
         }
     }
 }
@@ -304,6 +307,16 @@ pub fn step(
     };
     let mut canon = Canon::new(&f.subst);
     let proc = canon.proc(proc);
+    if canon.deepest > ctx.limits.max_depth {
+        return Err(EvalError::new(
+            ErrorKind::Recursion,
+            format!(
+                "peer `{}` has role calls nested {} deep, more than the limit of {}: a role call that is not in tail position recurses without end",
+                peer.id, canon.deepest, ctx.limits.max_depth
+            ),
+            f.fired_span,
+        ));
+    }
     if canon.largest > ctx.limits.max_term_size {
         return Err(EvalError::new(
             ErrorKind::TermSize,

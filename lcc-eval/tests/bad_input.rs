@@ -67,6 +67,27 @@ fn runaway_recursion_in_a_facts_file() {
 }
 
 #[test]
+fn runaway_recursion_of_a_role() {
+    // The call is not in tail position: every iteration nests one more role instance.
+    let mut sources = Sources::new();
+    let model = common::model(&mut sources, "m.lcc", "a(r, I) ::\n  a(r, I) then null");
+    let err = Runtime::new(&model, Providers::with_builtins())
+        .limits(Limits {
+            max_depth: 300,
+            ..Limits::default()
+        })
+        .run(&parse_peers("r=p").unwrap())
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Recursion);
+    assert_eq!(
+        err.located(&sources),
+        "m.lcc:2:3: error: peer `p` has role calls nested 301 deep, more than the limit of 300: \
+         a role call that is not in tail position recurses without end"
+    );
+    assert_eq!(Limits::default().max_depth, 1000);
+}
+
+#[test]
 fn a_step_limit_ends_the_run_with_a_clear_error() {
     let mut sources = Sources::new();
     let model = common::model(&mut sources, "m.lcc", "a(r, I) :: null then a(r, I)");
