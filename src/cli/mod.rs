@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod fmt;
+mod run;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Format LCC models in the canonical layout.
     #[command(after_help = fmt::EXAMPLES)]
     Fmt(fmt::FmtArgs),
+    /// Run an LCC model with peers and scripted constraints, printing its trace.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -52,5 +56,6 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Run(args) => run::run(args),
     })
 }

@@ -1,0 +1,409 @@
+//! Substitutions and unification.
+//!
+//! A [`Subst`] maps variables to terms persistently (a small copy-on-write vector
+//! for the first 16 bindings, then an `imbl` hash map): cloning it is O(1) and
+//! clones share structure, so choice points (constraint solutions
+//! tried in order) and model-checker states cost little. Unification is Prolog's
+//! structure matching with the occurs check **on** by default
+//! ([`Subst::set_occurs_check`] switches it off).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+use imbl::GenericHashMap;
+use imbl::shared_ptr::DefaultSharedPtr;
+
+use crate::term::{Term, Var};
+
+/// A hasher for variable numbers (one multiply; the keys are small integers).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VarHasher(u64);
+
+impl Hasher for VarHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl BuildHasher for VarHasher {
+    type Hasher = VarHasher;
+
+    fn build_hasher(&self) -> VarHasher {
+        VarHasher(0)
+    }
+}
+
+/// Up to this many bindings a substitution is a small copy-on-write vector;
+/// beyond, an `imbl` hash map.
+const SMALL: usize = 16;
+
+/// Where the bindings live: nowhere yet, a small shared vector searched linearly
+/// (copied on write when shared, at most [`SMALL`] entries), or a persistent
+/// `imbl` hash map (structure shared between clones).
+#[derive(Debug, Clone, Default)]
+enum Store {
+    #[default]
+    Empty,
+    Small(Arc<Vec<(Var, Term)>>),
+    Large(GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>),
+}
+
+impl Store {
+    fn get(&self, v: &Var) -> Option<&Term> {
+        match self {
+            Store::Empty => None,
+            Store::Small(xs) => xs.iter().find(|(w, _)| w == v).map(|(_, t)| t),
+            Store::Large(map) => map.get(v),
+        }
+    }
+
+    fn contains_key(&self, v: &Var) -> bool {
+        self.get(v).is_some()
+    }
+
+    fn insert(&mut self, v: Var, t: Term) {
+        match self {
+            Store::Empty => {
+                let mut xs = Vec::with_capacity(4);
+                xs.push((v, t));
+                *self = Store::Small(Arc::new(xs));
+            }
+            Store::Small(xs) if xs.len() < SMALL => Arc::make_mut(xs).push((v, t)),
+            Store::Small(xs) => {
+                let mut map = GenericHashMap::with_hasher(VarHasher(0));
+                for (w, u) in xs.iter() {
+                    map.insert(*w, u.clone());
+                }
+                map.insert(v, t);
+                *self = Store::Large(map);
+            }
+            Store::Large(map) => {
+                map.insert(v, t);
+            }
+        }
+    }
+
+    fn remove(&mut self, v: &Var) {
+        match self {
+            Store::Empty => {}
+            Store::Small(xs) => Arc::make_mut(xs).retain(|(w, _)| w != v),
+            Store::Large(map) => {
+                map.remove(v);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Store::Empty => 0,
+            Store::Small(xs) => xs.len(),
+            Store::Large(map) => map.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = (Var, &Term)> + '_> {
+        match self {
+            Store::Empty => Box::new(std::iter::empty()),
+            Store::Small(xs) => Box::new(xs.iter().map(|(v, t)| (*v, t))),
+            Store::Large(map) => Box::new(map.iter().map(|(v, t)| (*v, t))),
+        }
+    }
+}
+
+/// What one unification bound, to undo it on failure.
+struct Trail {
+    /// The number of bindings before it started.
+    before: usize,
+    /// The variables it bound while the store was a map.
+    vars: Vec<Var>,
+}
+
+/// A persistent substitution: variable bindings, shared cheaply between clones
+/// (a small copy-on-write vector up to 16 bindings, an `imbl` map beyond).
+#[derive(Debug, Clone)]
+pub struct Subst {
+    bindings: Store,
+    occurs_check: bool,
+}
+
+impl Default for Subst {
+    fn default() -> Subst {
+        Subst::new()
+    }
+}
+
+impl Subst {
+    /// The empty substitution, occurs check on.
+    pub fn new() -> Subst {
+        Subst {
+            bindings: Store::Empty,
+            occurs_check: true,
+        }
+    }
+
+    /// Switches the occurs check on (the default) or off. Without it, unifying `X`
+    /// with `f(X)` succeeds and builds a cyclic binding; [`Subst::resolve`] then
+    /// leaves the innermost occurrence of the cycle's variable unexpanded.
+    pub fn set_occurs_check(&mut self, on: bool) {
+        self.occurs_check = on;
+    }
+
+    /// Whether the occurs check is on.
+    pub fn occurs_check(&self) -> bool {
+        self.occurs_check
+    }
+
+    /// The number of bound variables.
+    pub fn len(&self) -> usize {
+        self.bindings.len()
+    }
+
+    /// Whether no variable is bound.
+    pub fn is_empty(&self) -> bool {
+        self.bindings.len() == 0
+    }
+
+    /// The term `v` is bound to directly, if any.
+    pub fn get(&self, v: Var) -> Option<&Term> {
+        self.bindings.get(&v)
+    }
+
+    /// Binds `v` to `t` without any check (the caller knows `v` is unbound).
+    pub fn bind(&mut self, v: Var, t: Term) {
+        self.bindings.insert(v, t);
+    }
+
+    /// Follows variable bindings at the top of `t` until an unbound variable or a
+    /// non-variable term.
+    pub fn walk<'a>(&'a self, mut t: &'a Term) -> &'a Term {
+        while let Term::Var(v) = t {
+            match self.bindings.get(v) {
+                Some(next) => t = next,
+                None => break,
+            }
+        }
+        t
+    }
+
+    /// `t` with the substitution applied everywhere (a term without bound variables).
+    pub fn resolve(&self, t: &Term) -> Term {
+        if self.is_empty() {
+            return t.clone();
+        }
+        let mut expanding = Vec::new();
+        self.resolve_in(t, &mut expanding)
+    }
+
+    fn resolve_in(&self, t: &Term, expanding: &mut Vec<Var>) -> Term {
+        match t {
+            Term::Var(v) => match self.bindings.get(v) {
+                Some(bound) if self.occurs_check => self.resolve_in(bound, expanding),
+                Some(bound) if !expanding.contains(v) => {
+                    expanding.push(*v);
+                    let out = self.resolve_in(bound, expanding);
+                    expanding.pop();
+                    out
+                }
+                _ => t.clone(),
+            },
+            Term::Compound(f, args) => {
+                if args.iter().all(|a| self.is_resolved(a)) {
+                    return t.clone();
+                }
+                Term::Compound(
+                    *f,
+                    args.iter().map(|a| self.resolve_in(a, expanding)).collect(),
+                )
+            }
+            _ => t.clone(),
+        }
+    }
+
+    /// Whether applying the substitution leaves `t` unchanged.
+    fn is_resolved(&self, t: &Term) -> bool {
+        match t {
+            Term::Var(v) => !self.bindings.contains_key(v),
+            Term::Compound(_, args) => args.iter().all(|a| self.is_resolved(a)),
+            _ => true,
+        }
+    }
+
+    /// Unifies `a` and `b`, extending the substitution. Returns whether they unify;
+    /// on failure the substitution is left as it was.
+    pub fn unify(&mut self, a: &Term, b: &Term) -> bool {
+        let mut trail = Trail {
+            before: self.bindings.len(),
+            vars: Vec::new(),
+        };
+        if self.unify_in(a, b, &mut trail) {
+            return true;
+        }
+        match &mut self.bindings {
+            // A small store only grew by appending: cut it back.
+            Store::Small(xs) => Arc::make_mut(xs).truncate(trail.before),
+            _ => {
+                for v in trail.vars {
+                    self.bindings.remove(&v);
+                }
+            }
+        }
+        false
+    }
+
+    /// Unifies, recording in `trail` what it binds while the store is an `imbl`
+    /// map (a small store is restored by truncation).
+    fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
+        let (wa, wb);
+        let a = match a {
+            Term::Var(_) if self.bindings.contains_key(&a.as_var().expect("var")) => {
+                wa = self.walk(a).clone();
+                &wa
+            }
+            _ => a,
+        };
+        let b = match b {
+            Term::Var(_) if self.bindings.contains_key(&b.as_var().expect("var")) => {
+                wb = self.walk(b).clone();
+                &wb
+            }
+            _ => b,
+        };
+        match (a, b) {
+            (Term::Var(x), Term::Var(y)) => {
+                if x != y {
+                    // Bind the younger variable to the older one.
+                    let (young, old) = if x > y { (*x, b) } else { (*y, a) };
+                    self.bind_traced(young, old.clone(), trail);
+                }
+                true
+            }
+            (Term::Var(x), t) | (t, Term::Var(x)) => {
+                if self.occurs_check && self.occurs(*x, t) {
+                    return false;
+                }
+                self.bind_traced(*x, t.clone(), trail);
+                true
+            }
+            (Term::Compound(f, xs), Term::Compound(g, ys)) => {
+                if f != g || xs.len() != ys.len() {
+                    return false;
+                }
+                if std::sync::Arc::ptr_eq(xs, ys) {
+                    return true;
+                }
+                xs.iter()
+                    .zip(ys.iter())
+                    .all(|(x, y)| self.unify_in(x, y, trail))
+            }
+            (x, y) => x == y,
+        }
+    }
+
+    fn bind_traced(&mut self, v: Var, t: Term, trail: &mut Trail) {
+        if let Store::Small(xs) = &self.bindings
+            && xs.len() == SMALL
+        {
+            // About to grow into a map: remember what this unification bound so far.
+            trail
+                .vars
+                .extend(xs[trail.before.min(xs.len())..].iter().map(|(w, _)| *w));
+        }
+        self.bindings.insert(v, t);
+        if let Store::Large(_) = self.bindings {
+            trail.vars.push(v);
+        }
+    }
+
+    /// Whether `v` occurs in `t` under this substitution.
+    pub fn occurs(&self, v: Var, t: &Term) -> bool {
+        match self.walk(t) {
+            Term::Var(w) => *w == v,
+            Term::Compound(_, args) => args.iter().any(|a| self.occurs(v, a)),
+            _ => false,
+        }
+    }
+
+    /// The bindings, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (Var, &Term)> {
+        self.bindings.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(args: Vec<Term>) -> Term {
+        Term::app("f", args)
+    }
+
+    #[test]
+    fn unifies_and_resolves() {
+        let mut s = Subst::new();
+        let (x, y) = (Term::var(0), Term::var(1));
+        assert!(s.unify(
+            &f(vec![x.clone(), Term::atom("b")]),
+            &f(vec![Term::atom("a"), y.clone()])
+        ));
+        assert_eq!(
+            s.resolve(&f(vec![x, y])),
+            f(vec![Term::atom("a"), Term::atom("b")])
+        );
+    }
+
+    #[test]
+    fn occurs_check_is_on_by_default_and_switchable() {
+        let x = Term::var(0);
+        let mut s = Subst::new();
+        assert!(!s.unify(&x, &f(vec![x.clone()])));
+        assert!(s.is_empty());
+        s.set_occurs_check(false);
+        assert!(s.unify(&x, &f(vec![x.clone()])));
+        assert_eq!(s.resolve(&x), f(vec![x.clone()]));
+    }
+
+    #[test]
+    fn failure_undoes_bindings_across_the_switch_to_a_map() {
+        let mut s = Subst::new();
+        for i in 0..10 {
+            assert!(s.unify(&Term::var(i), &Term::Int(i as i64)));
+        }
+        // Binds 20 more variables (growing into a map), then fails on the last argument.
+        let xs: Vec<Term> = (100..120).map(Term::var).chain([Term::atom("a")]).collect();
+        let ys: Vec<Term> = (0..20)
+            .map(|_| Term::atom("x"))
+            .chain([Term::atom("b")])
+            .collect();
+        assert!(!s.unify(&f(xs), &f(ys)));
+        assert_eq!(s.len(), 10);
+        assert_eq!(s.resolve(&Term::var(3)), Term::Int(3));
+        assert_eq!(s.resolve(&Term::var(105)), Term::var(105));
+    }
+
+    #[test]
+    fn failure_leaves_the_substitution_unchanged() {
+        let mut s = Subst::new();
+        let (x, y) = (Term::var(0), Term::var(1));
+        assert!(!s.unify(
+            &f(vec![x.clone(), Term::atom("b")]),
+            &f(vec![Term::atom("a"), Term::atom("c")])
+        ));
+        assert!(s.is_empty());
+        assert!(s.unify(&x, &y));
+        assert_eq!(s.resolve(&y), x);
+    }
+}
