@@ -24,6 +24,13 @@ pub struct Counterexample {
     pub end: Node,
 }
 
+impl Counterexample {
+    /// The number of moves (steps and sleeps) along the path.
+    pub fn moves(&self) -> usize {
+        self.states.len() - 1
+    }
+}
+
 /// Replays `states` (a path in the explored graph starting at state 0).
 pub fn replay(
     model: &Model,

@@ -186,8 +186,8 @@ impl Report {
             if let Some(c) = &f.counterexample {
                 out.push_str(&format!(
                     "  shortest counterexample ({} step{}{}):\n",
-                    c.trace.choices.len(),
-                    if c.trace.choices.len() == 1 { "" } else { "s" },
+                    c.moves(),
+                    if c.moves() == 1 { "" } else { "s" },
                     match c.loop_from {
                         Some(k) => format!(", looping back to step {k}"),
                         None => String::new(),
@@ -225,7 +225,7 @@ impl Report {
                         .map(|l| serde_json::from_str(l).expect("lcc-eval writes JSON lines"))
                         .collect();
                     v["counterexample"] = json!({
-                        "steps": c.trace.choices.len(),
+                        "steps": c.moves(),
                         "loop_from": c.loop_from,
                         "events": events,
                     });

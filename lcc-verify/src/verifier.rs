@@ -123,6 +123,12 @@ impl<'m> Verifier<'m> {
     }
 }
 
+/// At most this many candidate states are replayed per property.
+const MAX_REPLAYS: usize = 200;
+
+/// At most this many findings of one kind are reported (distinct by location).
+const MAX_PER_KIND: usize = 5;
+
 /// What the property checks share.
 struct Ctx<'a> {
     model: &'a Model,
@@ -151,31 +157,52 @@ impl Ctx<'_> {
             .collect()
     }
 
+    /// States where the set of peers in `mask` grows along the BFS tree,
+    /// shallowest first (where a problem first shows).
+    fn firsts(&self, mask: impl Fn(usize) -> u64) -> Vec<usize> {
+        let graph = &self.explored.graph;
+        (0..graph.nodes.len())
+            .filter(|&s| {
+                let m = mask(s);
+                let parent = graph.nodes[s].parent as usize;
+                m != 0 && (s == 0 || mask(parent).count_ones() < m.count_ones())
+            })
+            .take(MAX_REPLAYS)
+            .collect()
+    }
+
     fn deadlocks(&self) -> Result<Vec<Finding>, EvalError> {
         let graph = &self.explored.graph;
         let can = can_step(graph);
         let stuck = |s: usize| graph.nodes[s].unfinished & !can[s];
-        let global = (0..graph.nodes.len())
-            .find(|&s| stuck(s) != 0 && stuck(s) == graph.nodes[s].unfinished);
-        let partial = (0..graph.nodes.len())
-            .find(|&s| stuck(s) != 0 && stuck(s) != graph.nodes[s].unfinished);
         let mut out = Vec::new();
-        for (s, kind) in [(global, Kind::Deadlock), (partial, Kind::StrongDeadlock)] {
-            let Some(s) = s else { continue };
+        let mut seen = HashSet::new();
+        for s in self.firsts(stuck) {
+            let kind = if stuck(s) == graph.nodes[s].unfinished {
+                Kind::Deadlock
+            } else {
+                Kind::StrongDeadlock
+            };
             let mut c = self.replay(&graph.path_to(s as u32))?;
             let mask = stuck(s);
-            let mut span = None;
             let mut stuck_events = Vec::new();
+            let mut at = Vec::new();
             for i in (0..c.end.state.len()).filter(|&i| mask & bit(i) != 0) {
                 let w = waits(self.model, self.providers, &c.end, i)?;
-                span = span.or(w.first().map(|w| w.span()));
+                at.extend(w.iter().map(|w| w.span()));
                 stuck_events.push(Event::Stuck {
                     peer: c.end.state.peer(i).id(),
                     waits: w,
                 });
             }
-            let steps = c.trace.choices.len() as u64;
-            c.trace.extend(steps, None, stuck_events);
+            at.sort_by_key(|s| (s.file.0, s.start, s.end));
+            at.dedup();
+            if !seen.insert((kind, at.first().copied()))
+                || out.iter().filter(|f: &&Finding| f.kind == kind).count() >= MAX_PER_KIND
+            {
+                continue;
+            }
+            c.trace.extend(c.moves() as u64, None, stuck_events);
             let who = self.ids(&c, mask);
             let message = match kind {
                 Kind::Deadlock => format!(
@@ -190,7 +217,7 @@ impl Ctx<'_> {
             out.push(Finding {
                 kind,
                 message,
-                span,
+                span: at.first().copied(),
                 counterexample: Some(c),
             });
         }
@@ -231,38 +258,46 @@ impl Ctx<'_> {
     fn unreceived(&self) -> Result<Vec<Finding>, EvalError> {
         let graph = &self.explored.graph;
         let bad = unreceived(graph);
-        // Orphans are reported as such; look for peers still running.
-        let Some(s) = (0..graph.nodes.len()).find(|&s| bad[s] & graph.nodes[s].unfinished != 0)
-        else {
-            return Ok(Vec::new());
-        };
-        let c = self.replay(&graph.path_to(s as u32))?;
-        let mask = bad[s] & graph.nodes[s].unfinished;
-        let mut parts = Vec::new();
-        for i in (0..c.end.state.len()).filter(|&i| mask & bit(i) != 0) {
-            let p = c.end.state.peer(i);
-            let msgs: Vec<String> = p
-                .inbox()
-                .iter()
-                .map(|m| {
-                    format!(
-                        "`{}` from a({}, {}) to a({}, {})",
-                        m.term, m.from.role, m.from.id, m.to.role, m.to.id
-                    )
-                })
-                .collect();
-            parts.push(format!("peer `{}` holds {}", p.id(), msgs.join(", ")));
+        // Orphans are reported as such; look at peers still running.
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for s in self.firsts(|s| bad[s] & graph.nodes[s].unfinished) {
+            let c = self.replay(&graph.path_to(s as u32))?;
+            let mask = bad[s] & graph.nodes[s].unfinished;
+            let mut parts = Vec::new();
+            let mut key = Vec::new();
+            for i in (0..c.end.state.len()).filter(|&i| mask & bit(i) != 0) {
+                let p = c.end.state.peer(i);
+                let msgs: Vec<String> = p
+                    .inbox()
+                    .iter()
+                    .map(|m| {
+                        key.push((m.from.role, m.to.role, m.term.name_arity()));
+                        format!(
+                            "`{}` from a({}, {}) to a({}, {})",
+                            m.term, m.from.role, m.from.id, m.to.role, m.to.id
+                        )
+                    })
+                    .collect();
+                parts.push(format!("peer `{}` holds {}", p.id(), msgs.join(", ")));
+            }
+            key.sort();
+            key.dedup();
+            if !seen.insert(key) || out.len() >= MAX_PER_KIND {
+                continue;
+            }
+            let span = self.explored_send_span(&c);
+            out.push(Finding {
+                kind: Kind::UnreceivedMessage,
+                message: format!(
+                    "{}, and on some run fair to it, it never receives a message again",
+                    parts.join("; ")
+                ),
+                span,
+                counterexample: Some(c),
+            });
         }
-        let span = self.explored_send_span(&c);
-        Ok(vec![Finding {
-            kind: Kind::UnreceivedMessage,
-            message: format!(
-                "{}, and on some run fair to it, it never receives a message again",
-                parts.join("; ")
-            ),
-            span,
-            counterexample: Some(c),
-        }])
+        Ok(out)
     }
 
     /// The span of the last send in a counterexample.
