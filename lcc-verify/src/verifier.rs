@@ -95,9 +95,30 @@ impl<'m> Verifier<'m> {
             bounds: self.bounds,
         };
         let mut findings = Vec::new();
-        findings.extend(ctx.deadlocks()?);
-        findings.extend(ctx.orphans()?);
-        findings.extend(ctx.unreceived()?);
+        let deadlocks = ctx.deadlocks()?;
+        // A peer stuck at the same place as in a global deadlock is reported there.
+        let global: Vec<_> = deadlocks
+            .iter()
+            .filter(|f| f.kind == Kind::Deadlock)
+            .map(|f| f.span)
+            .collect();
+        findings.extend(
+            deadlocks
+                .into_iter()
+                .filter(|f| f.kind == Kind::Deadlock || !global.contains(&f.span)),
+        );
+        let orphans = ctx.orphans()?;
+        // Messages that end up orphans are reported as such.
+        let unreceived = ctx.unreceived()?;
+        findings.extend(unreceived.into_iter().filter(|f| {
+            !orphans.iter().any(|o| {
+                f.message
+                    .split("holds ")
+                    .skip(1)
+                    .all(|held| held.split(", and on").next().is_some_and(|m| o.message.contains(m)))
+            })
+        }));
+        findings.extend(orphans);
         findings.extend(ctx.coverage());
         findings.extend(ctx.non_progress()?);
         findings.sort_by_key(|f| (!f.kind.is_error(), f.kind));
@@ -161,11 +182,15 @@ impl Ctx<'_> {
     /// shallowest first (where a problem first shows).
     fn firsts(&self, mask: impl Fn(usize) -> u64) -> Vec<usize> {
         let graph = &self.explored.graph;
+        let global = |s: usize| mask(s) == graph.nodes[s].unfinished;
         (0..graph.nodes.len())
             .filter(|&s| {
                 let m = mask(s);
                 let parent = graph.nodes[s].parent as usize;
-                m != 0 && (s == 0 || mask(parent).count_ones() < m.count_ones())
+                m != 0
+                    && (s == 0
+                        || mask(parent).count_ones() < m.count_ones()
+                        || (global(s) && !global(parent)))
             })
             .take(MAX_REPLAYS)
             .collect()
