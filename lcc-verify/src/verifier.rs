@@ -112,10 +112,11 @@ impl<'m> Verifier<'m> {
         let unreceived = ctx.unreceived()?;
         findings.extend(unreceived.into_iter().filter(|f| {
             !orphans.iter().any(|o| {
-                f.message
-                    .split("holds ")
-                    .skip(1)
-                    .all(|held| held.split(", and on").next().is_some_and(|m| o.message.contains(m)))
+                f.message.split("holds ").skip(1).all(|held| {
+                    held.split(", and on")
+                        .next()
+                        .is_some_and(|m| o.message.contains(m))
+                })
             })
         }));
         findings.extend(orphans);

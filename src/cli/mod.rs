@@ -41,7 +41,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
     #[command(after_help = verify::EXAMPLES)]
-    Verify(verify::VerifyArgs),
+    Verify(Box<verify::VerifyArgs>),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -60,6 +60,6 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
-        Command::Verify(args) => verify::run(args),
+        Command::Verify(args) => verify::run(*args),
     })
 }
