@@ -1,7 +1,7 @@
 //! Built-in constraints and arithmetic.
 //!
 //! The list constraints (`member`, `append`, `length`, `nth`, `sum`, `max`, `min`)
-//! and `true`/`fail` are ordinary [`Constraint`]s registered by
+//! and `true`/`fail` are ordinary [`Constraint`](crate::Constraint)s registered by
 //! [`Providers::with_builtins`]; their signatures come from `stdlib/builtins.lcc`.
 //! `peers/2` needs the role directory, and `=`, `is`, comparisons, `and`, `or` and
 //! `not` are part of the language: the interpreter evaluates those itself.
@@ -127,10 +127,13 @@ pub fn compare(op: CmpOp, a: &Term, b: &Term) -> Result<bool, String> {
     })
 }
 
+/// A built-in list constraint over resolved arguments.
+type Builtin = fn(&[Term]) -> Answer;
+
 /// Registers the list built-ins and `true`/`fail` in `providers`.
 pub fn register(providers: &mut Providers) {
     let sigs = Signatures::builtins();
-    let table: [(&str, usize, fn(&[Term]) -> Answer); 9] = [
+    let table: [(&str, usize, Builtin); 9] = [
         ("true", 0, |_| Answer::yes()),
         ("fail", 0, |_| Answer::Failed),
         ("member", 2, member),
@@ -139,9 +142,9 @@ pub fn register(providers: &mut Providers) {
         ("nth", 3, nth),
         ("sum", 2, |a| {
             fold(a, "sum", |xs| {
-                Some(xs.iter().try_fold(Num::Int(0), |acc, x| {
+                xs.iter().try_fold(Num::Int(0), |acc, x| {
                     int_op(acc, *x, "+", i64::checked_add, |p, q| p + q).ok()
-                })?)
+                })
             })
         }),
         ("max", 2, |a| {

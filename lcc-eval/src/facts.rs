@@ -783,6 +783,17 @@ fn unquote(quoted: &str) -> Option<String> {
     Some(out)
 }
 
+/// Parses one term in the facts syntax (e.g. a role `underloaded(10)` given on the
+/// command line).
+pub fn parse_term(text: &str) -> Result<Term, String> {
+    let mut parser = Parser::new(FileId(u32::MAX), "<term>", text).map_err(|e| e.message)?;
+    let term = parser.expr().map_err(|e| e.message)?;
+    if !parser.at_end() {
+        return Err(parser.unexpected("the end of the term").message);
+    }
+    Ok(term)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -839,15 +850,4 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::FactsSyntax);
         assert!(err.message.starts_with("bad.pl:2:10:"), "{}", err.message);
     }
-}
-
-/// Parses one term in the facts syntax (e.g. a role `underloaded(10)` given on the
-/// command line).
-pub fn parse_term(text: &str) -> Result<Term, String> {
-    let mut parser = Parser::new(FileId(u32::MAX), "<term>", text).map_err(|e| e.message)?;
-    let term = parser.expr().map_err(|e| e.message)?;
-    if !parser.at_end() {
-        return Err(parser.unexpected("the end of the term").message);
-    }
-    Ok(term)
 }

@@ -1,4 +1,4 @@
-//! LCC meaning: terms, unification, the interpreter's one [`step`] function, the
+//! LCC meaning: terms, unification, the interpreter's one [`step()`] function, the
 //! [`Constraint`] trait with its [`Providers`], and the runtimes that drive `step`.
 //!
 //! ```
@@ -15,6 +15,8 @@
 //! assert_eq!(run.end, RunEnd::Finished);
 //! assert_eq!(run.trace.messages().len(), 2);
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod atom;
 pub mod builtins;

@@ -14,7 +14,7 @@ use crate::atom::Atom;
 use crate::error::{ErrorKind, EvalError};
 use crate::term::{F64, Term, Var};
 
-/// Index of a definition in [`Model::def`].
+/// Index of a definition in [`Model::def_node`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DefId(pub u32);
 
@@ -325,6 +325,62 @@ impl Model {
             Def::Step(s) => Some((DefId(i as u32), s)),
             _ => None,
         })
+    }
+}
+
+impl Model {
+    /// Every constraint call (with a name written in the model) that `providers`
+    /// and the language's own `peers/2` cannot answer: unknown names and wrong
+    /// arities, each with its span. Run before a run to fail early.
+    pub fn check_constraints(&self, providers: &crate::constraint::Providers) -> Vec<EvalError> {
+        let mut errors = Vec::new();
+        let mut visit = |cond: &Cond| {
+            let mut stack = vec![cond];
+            while let Some(c) = stack.pop() {
+                match &c.kind {
+                    CondKind::And(a, b) | CondKind::Or(a, b) => {
+                        stack.push(b);
+                        stack.push(a);
+                    }
+                    CondKind::Not(a) => stack.push(a),
+                    CondKind::Compare(..) => {}
+                    CondKind::Call(t) => {
+                        let Some((name, arity)) = t.name_arity() else {
+                            continue;
+                        };
+                        if crate::builtins::is_language_builtin(name, arity)
+                            || providers.get(name, arity).is_some()
+                        {
+                            continue;
+                        }
+                        let arities = providers.arities(name);
+                        errors.push(if arities.is_empty() {
+                            EvalError::new(
+                                ErrorKind::UnknownConstraint,
+                                format!("no provider defines the constraint `{name}`"),
+                                Some(c.span),
+                            )
+                        } else {
+                            let list: Vec<String> = arities.iter().map(|a| a.to_string()).collect();
+                            EvalError::new(
+                                ErrorKind::ConstraintArity,
+                                format!(
+                                    "`{name}` takes {} argument(s), not {arity}",
+                                    list.join(" or ")
+                                ),
+                                Some(c.span),
+                            )
+                        });
+                    }
+                }
+            }
+        };
+        for (_, step) in self.steps() {
+            if let Some(guard) = &step.guard {
+                visit(guard);
+            }
+        }
+        errors
     }
 }
 

@@ -21,7 +21,7 @@ use crate::constraint::{Pending, Providers};
 use crate::error::{ErrorKind, EvalError, Sources};
 use crate::event::{Event, Wait};
 use crate::model::Model;
-use crate::state::State;
+use crate::state::{Message, State};
 use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step};
 use crate::term::Term;
 use crate::threaded::WorkerPool;
@@ -55,6 +55,8 @@ pub struct StuckPeer {
     pub roles: Vec<Atom>,
     /// What each of its possible next steps waits for.
     pub waits: Vec<Wait>,
+    /// The messages left in its inbox, oldest first.
+    pub inbox: Vec<Message>,
 }
 
 impl DeadlockReport {
@@ -78,6 +80,20 @@ impl DeadlockReport {
                     .unwrap_or_default();
                 out.push_str(&format!("  {at}: {}\n      at `{text}`\n", w.describe()));
             }
+            for m in &p.inbox {
+                let mut line = format!(
+                    "  inbox: `{}` from a({}, {}) for role `{}`",
+                    m.term, m.from.role, m.from.id, m.to.role
+                );
+                if !p.roles.contains(&m.to.role) {
+                    line.push_str(&format!(
+                        " (the peer plays {}, so it cannot receive it now)",
+                        roles.join(", ")
+                    ));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
         }
         out
     }
@@ -96,12 +112,50 @@ pub struct Run {
     pub steps: u64,
 }
 
-/// How the next peer to step is chosen.
-enum Order {
-    /// Uniformly among the runnable peers, from a seeded generator.
-    Seeded(SplitMix64),
-    /// In the order the peers became runnable.
-    Fifo,
+/// The peers that may be able to step, and the order in which they get the turn.
+struct Ready {
+    set: BTreeSet<usize>,
+    /// `Some`: in the order they became ready (round robin); `None`: uniformly
+    /// at random from `rng`.
+    fifo: Option<VecDeque<usize>>,
+    rng: SplitMix64,
+}
+
+impl Ready {
+    fn insert(&mut self, peer: usize) {
+        if self.set.insert(peer)
+            && let Some(queue) = &mut self.fifo
+        {
+            queue.push_back(peer);
+        }
+    }
+
+    fn remove(&mut self, peer: usize) {
+        if self.set.remove(&peer)
+            && let Some(queue) = &mut self.fifo
+        {
+            queue.retain(|&p| p != peer);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// The next peer to step (it stays ready until removed).
+    fn next(&mut self) -> usize {
+        match &mut self.fifo {
+            Some(queue) => {
+                let peer = queue.pop_front().expect("a ready peer");
+                queue.push_back(peer);
+                peer
+            }
+            None => {
+                let k = (self.rng.next() % self.set.len() as u64) as usize;
+                *self.set.iter().nth(k).expect("k < len")
+            }
+        }
+    }
 }
 
 /// A small seeded generator (SplitMix64): reproducible across platforms.
@@ -214,14 +268,15 @@ impl<'m> Runtime<'m> {
         if self.record {
             trace.extend(0, None, start_events);
         }
-        let mut order = match self.pool {
-            Some(_) => Order::Fifo,
-            None => Order::Seeded(SplitMix64(self.seed)),
-        };
         let n = state.len();
-        let mut runnable: BTreeSet<usize> =
-            (0..n).filter(|&i| !state.peer(i).is_finished()).collect();
-        let mut queue: VecDeque<usize> = runnable.iter().copied().collect();
+        let mut ready = Ready {
+            set: BTreeSet::new(),
+            fifo: self.pool.as_ref().map(|_| VecDeque::new()),
+            rng: SplitMix64(self.seed),
+        };
+        for i in (0..n).filter(|&i| !state.peer(i).is_finished()) {
+            ready.insert(i);
+        }
         let mut waits: Vec<Vec<Wait>> = vec![Vec::new(); n];
         let (wake_tx, wake_rx) = mpsc::channel::<u64>();
         let mut pending: HashMap<u64, Pending> = HashMap::new();
@@ -244,7 +299,7 @@ impl<'m> Runtime<'m> {
                 });
             }
             if let Some(max) = self.max_time
-                && steps % 256 == 0
+                && steps.is_multiple_of(256)
                 && started.elapsed() > max
             {
                 let error = EvalError::new(
@@ -259,7 +314,7 @@ impl<'m> Runtime<'m> {
                     steps,
                 });
             }
-            if runnable.is_empty() {
+            if ready.is_empty() {
                 pending.retain(|ticket, _| state.waiter(*ticket).is_some());
                 if pending.is_empty() {
                     break;
@@ -270,67 +325,59 @@ impl<'m> Runtime<'m> {
                         match wake_rx.recv_timeout(max.saturating_sub(started.elapsed())) {
                             Ok(t) => t,
                             Err(_) => {
-                                return Err(EvalError::new(
+                                let error = EvalError::new(
                                     ErrorKind::TimeLimit,
                                     format!(
                                         "the run reached its time limit of {max:?} waiting for a pending constraint"
                                     ),
                                     None,
-                                ));
+                                );
+                                return Ok(Run {
+                                    state,
+                                    trace,
+                                    end: RunEnd::Limit(error),
+                                    steps,
+                                });
                             }
                         }
                     }
                     None => wake_rx.recv().expect("the runtime holds a sender"),
                 };
-                self.deliver(&mut state, &mut pending, ticket, &mut runnable, &mut queue);
+                self.deliver(&mut state, &mut pending, ticket, &mut ready);
                 continue;
             }
-            while let Ok(ticket) = wake_rx.try_recv() {
-                self.deliver(&mut state, &mut pending, ticket, &mut runnable, &mut queue);
+            while !pending.is_empty()
+                && let Ok(ticket) = wake_rx.try_recv()
+            {
+                self.deliver(&mut state, &mut pending, ticket, &mut ready);
             }
-            let peer = match &mut order {
-                Order::Seeded(rng) => {
-                    let k = (rng.next() % runnable.len() as u64) as usize;
-                    *runnable.iter().nth(k).expect("k < len")
-                }
-                Order::Fifo => loop {
-                    let p = queue.pop_front().expect("queue holds the runnable peers");
-                    if runnable.contains(&p) {
-                        break p;
-                    }
-                },
-            };
+            let peer = ready.next();
             let outcome = step(self.model, &state, &Choice::peer(peer), &ctx)?;
             let new_pending = match outcome {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     state = fired.state;
-                    let mut wake = BTreeSet::new();
+                    let wake = |i: usize, ready: &mut Ready, waits: &mut [Vec<Wait>]| {
+                        if !state.peer(i).is_finished() {
+                            ready.insert(i);
+                        }
+                        waits[i].clear();
+                    };
                     for e in &fired.events {
                         if let Event::Sent { to, .. } = e
                             && let Some(i) = state.index_of(to.id)
                         {
-                            wake.insert(i);
+                            wake(i, &mut ready, &mut waits);
                         }
                     }
                     // The directory may have changed: retry sends waiting for a player.
-                    for (i, w) in waits.iter().enumerate() {
-                        if w.iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
-                            wake.insert(i);
+                    for i in 0..n {
+                        if waits[i].iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
+                            wake(i, &mut ready, &mut waits);
                         }
                     }
                     if state.peer(peer).is_finished() {
-                        runnable.remove(&peer);
-                    } else {
-                        wake.insert(peer);
-                    }
-                    for i in wake {
-                        if !state.peer(i).is_finished() && runnable.insert(i) {
-                            queue.push_back(i);
-                        } else if i == peer && runnable.contains(&i) {
-                            queue.push_back(i);
-                        }
-                        waits[i].clear();
+                        ready.remove(peer);
                     }
                     if self.record {
                         trace.extend(steps, Some(fired.choice), fired.events);
@@ -343,7 +390,7 @@ impl<'m> Runtime<'m> {
                 Outcome::Blocked(blocked) => {
                     state = blocked.state;
                     waits[peer] = blocked.waits;
-                    runnable.remove(&peer);
+                    ready.remove(peer);
                     if self.record {
                         trace.extend(steps, None, blocked.events);
                     }
@@ -367,6 +414,7 @@ impl<'m> Runtime<'m> {
                     peer: state.peer(i).id(),
                     roles: state.peer(i).roles(self.model),
                     waits: waits[i].clone(),
+                    inbox: state.peer(i).inbox().cloned().collect(),
                 })
                 .collect();
             if self.record {
@@ -394,8 +442,7 @@ impl<'m> Runtime<'m> {
         state: &mut State,
         pending: &mut HashMap<u64, Pending>,
         ticket: u64,
-        runnable: &mut BTreeSet<usize>,
-        queue: &mut VecDeque<usize>,
+        ready: &mut Ready,
     ) {
         let Some(handle) = pending.remove(&ticket) else {
             return;
@@ -407,9 +454,7 @@ impl<'m> Runtime<'m> {
             && let Some(next) = state.deliver(ticket, answer)
         {
             *state = next;
-            if runnable.insert(peer) {
-                queue.push_back(peer);
-            }
+            ready.insert(peer);
         }
     }
 }

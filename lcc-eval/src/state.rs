@@ -4,13 +4,12 @@
 //!
 //! States are values: `Clone` is cheap (persistent vectors and `Arc`-shared
 //! control trees), and `Eq`/`Hash` are structural. Every state that
-//! [`State::start`](crate::State::start) and [`step`](crate::step) return is
+//! [`State::start`](crate::State::start) and [`step`](crate::step()) return is
 //! **canonical**: bindings are applied (no substitution is stored) and each peer's
 //! variables are numbered 0, 1, ... in order of appearance, so equal states compare
 //! and hash equal. The role directory is derived from the control trees (a peer
 //! plays the roles of the clause instances its next steps belong to).
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -76,6 +75,12 @@ pub enum Proc {
 }
 
 impl Proc {
+    /// The shared `Done` node (one allocation for the whole process).
+    pub fn done() -> Arc<Proc> {
+        static DONE: std::sync::OnceLock<Arc<Proc>> = std::sync::OnceLock::new();
+        DONE.get_or_init(|| Arc::new(Proc::Done)).clone()
+    }
+
     /// Calls `f` with the clause instance of every step the peer may take next
     /// (the leaves of the control tree), left to right.
     pub fn leaves(&self, f: &mut impl FnMut(&Env)) {
@@ -158,7 +163,7 @@ pub struct Peer {
     pub(crate) id: Atom,
     pub(crate) proc: Arc<Proc>,
     pub(crate) vars: u32,
-    pub(crate) inbox: imbl::Vector<Message>,
+    pub(crate) inbox: imbl::Vector<Arc<Message>>,
     pub(crate) pending: imbl::Vector<PendingCall>,
 }
 
@@ -179,8 +184,8 @@ impl Peer {
     }
 
     /// The peer's inbox, oldest first.
-    pub fn inbox(&self) -> &imbl::Vector<Message> {
-        &self.inbox
+    pub fn inbox(&self) -> impl Iterator<Item = &Message> {
+        self.inbox.iter().map(|m| &**m)
     }
 
     /// The constraint calls the peer waits for.
@@ -215,7 +220,7 @@ impl Peer {
 /// The state of an interaction.
 #[derive(Debug, Clone)]
 pub struct State {
-    pub(crate) peers: imbl::Vector<Peer>,
+    pub(crate) peers: imbl::Vector<Arc<Peer>>,
     /// The next ticket number for pending answers (not part of equality).
     pub(crate) next_ticket: u64,
 }
@@ -237,7 +242,7 @@ impl Hash for State {
 impl State {
     /// The peers, in the order they were started.
     pub fn peers(&self) -> impl Iterator<Item = &Peer> {
-        self.peers.iter()
+        self.peers.iter().map(|p| &**p)
     }
 
     /// The number of peers.
@@ -262,7 +267,7 @@ impl State {
 
     /// Whether every peer has finished.
     pub fn all_finished(&self) -> bool {
-        self.peers.iter().all(Peer::is_finished)
+        self.peers.iter().all(|p| p.is_finished())
     }
 
     /// The indices of the peers playing a role named `role`, ordered by Id (the
@@ -280,7 +285,7 @@ impl State {
         self.peers
             .iter()
             .enumerate()
-            .flat_map(|(i, p)| p.inbox.iter().map(move |m| (i, m)))
+            .flat_map(|(i, p)| p.inbox.iter().map(move |m| (i, &**m)))
     }
 
     /// Delivers the answer of the pending call `ticket` (the peer waiting for it can
@@ -293,9 +298,11 @@ impl State {
                 .map(|k| (i, k))
         })?;
         let mut next = self.clone();
-        let mut call = next.peers[i].pending[k].clone();
+        let mut peer = (*next.peers[i]).clone();
+        let mut call = peer.pending[k].clone();
         call.answer = Some(answer);
-        next.peers[i].pending.set(k, call);
+        peer.pending.set(k, call);
+        next.peers.set(i, Arc::new(peer));
         Some(next)
     }
 
@@ -311,7 +318,11 @@ impl State {
 /// in order of appearance (clause instances shared in the tree stay shared).
 pub(crate) struct Canon<'a> {
     subst: &'a Subst,
-    vars: HashMap<Var, u32>,
+    /// New number of each old variable (`u32::MAX`: not seen yet), by old number;
+    /// the first 64 inline.
+    small: [u32; 64],
+    vars: Vec<u32>,
+    seen: u32,
     envs: Vec<(*const Instance, Env)>,
     /// The size of the largest term seen.
     pub largest: usize,
@@ -321,23 +332,38 @@ impl<'a> Canon<'a> {
     pub fn new(subst: &'a Subst) -> Canon<'a> {
         Canon {
             subst,
-            vars: HashMap::new(),
+            small: [u32::MAX; 64],
+            vars: Vec::new(),
+            seen: 0,
             envs: Vec::new(),
             largest: 0,
         }
     }
 
     pub fn var_count(&self) -> u32 {
-        self.vars.len() as u32
+        self.seen
     }
 
     pub fn term(&mut self, t: &Term) -> Term {
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
-        let vars = &mut self.vars;
+        let (small, vars, seen) = (&mut self.small, &mut self.vars, &mut self.seen);
         resolved.map_vars(&mut |v| {
-            let n = vars.len() as u32;
-            Term::Var(Var(*vars.entry(v).or_insert(n)))
+            let old = v.0 as usize;
+            let slot = if old < small.len() {
+                &mut small[old]
+            } else {
+                let i = old - small.len();
+                if i >= vars.len() {
+                    vars.resize(i + 1, u32::MAX);
+                }
+                &mut vars[i]
+            };
+            if *slot == u32::MAX {
+                *slot = *seen;
+                *seen += 1;
+            }
+            Term::Var(Var(*slot))
         })
     }
 
@@ -346,45 +372,108 @@ impl<'a> Canon<'a> {
         if let Some((_, done)) = self.envs.iter().find(|(k, _)| *k == key) {
             return done.clone();
         }
-        let vars: Box<[Term]> = env.vars.iter().map(|t| self.term(t)).collect();
-        let out = Arc::new(Instance {
-            clause: env.clause,
-            vars,
-        });
+        // Allocate a new instance only if some slot changes.
+        let mut changed: Option<Vec<Term>> = None;
+        for (i, t) in env.vars.iter().enumerate() {
+            let new = self.term(t);
+            match &mut changed {
+                Some(vars) => vars.push(new),
+                None if new != *t => {
+                    let mut vars = Vec::with_capacity(env.vars.len());
+                    vars.extend(env.vars[..i].iter().cloned());
+                    vars.push(new);
+                    changed = Some(vars);
+                }
+                None => {}
+            }
+        }
+        let out = match changed {
+            Some(vars) => Arc::new(Instance {
+                clause: env.clause,
+                vars: vars.into_boxed_slice(),
+            }),
+            None => env.clone(),
+        };
         self.envs.push((key, out.clone()));
         out
     }
 
-    pub fn proc(&mut self, p: &Arc<Proc>) -> Arc<Proc> {
-        Arc::new(match &**p {
-            Proc::Done => return p.clone(),
-            Proc::Step { def, env } => Proc::Step {
-                def: *def,
-                env: self.env(env),
-            },
-            Proc::Or { def, env } => Proc::Or {
-                def: *def,
-                env: self.env(env),
-            },
-            Proc::Seq { first, rest, env } => {
-                let first = self.proc(first);
-                Proc::Seq {
-                    first,
-                    rest: *rest,
-                    env: self.env(env),
+    /// The canonical form of `p`, rewritten in place where it is not shared.
+    pub fn proc(&mut self, mut p: Arc<Proc>) -> Arc<Proc> {
+        if let Some(node) = Arc::get_mut(&mut p) {
+            match node {
+                Proc::Done => {}
+                Proc::Step { env, .. } | Proc::Or { env, .. } => *env = self.env(env),
+                Proc::Seq { first, env, .. } => {
+                    *first = self.proc(std::mem::replace(first, Proc::done()));
+                    *env = self.env(env);
                 }
+                Proc::Par(a, b) => {
+                    *a = self.proc(std::mem::replace(a, Proc::done()));
+                    *b = self.proc(std::mem::replace(b, Proc::done()));
+                }
+                Proc::Frame { env, body } => {
+                    *env = self.env(env);
+                    *body = self.proc(std::mem::replace(body, Proc::done()));
+                }
+            }
+            return p;
+        }
+        // Shared: rebuild only what changes.
+        let same = |a: &Arc<Proc>, b: &Arc<Proc>| Arc::ptr_eq(a, b);
+        let same_env = |a: &Env, b: &Env| Arc::ptr_eq(a, b);
+        match &*p {
+            Proc::Done => p,
+            Proc::Step { def, env } => {
+                let new = self.env(env);
+                if same_env(&new, env) {
+                    return p;
+                }
+                Arc::new(Proc::Step {
+                    def: *def,
+                    env: new,
+                })
+            }
+            Proc::Or { def, env } => {
+                let new = self.env(env);
+                if same_env(&new, env) {
+                    return p;
+                }
+                Arc::new(Proc::Or {
+                    def: *def,
+                    env: new,
+                })
+            }
+            Proc::Seq { first, rest, env } => {
+                let new_first = self.proc(first.clone());
+                let new_env = self.env(env);
+                if same(&new_first, first) && same_env(&new_env, env) {
+                    return p;
+                }
+                Arc::new(Proc::Seq {
+                    first: new_first,
+                    rest: *rest,
+                    env: new_env,
+                })
             }
             Proc::Par(a, b) => {
-                let a = self.proc(a);
-                Proc::Par(a, self.proc(b))
+                let (new_a, new_b) = (self.proc(a.clone()), self.proc(b.clone()));
+                if same(&new_a, a) && same(&new_b, b) {
+                    return p;
+                }
+                Arc::new(Proc::Par(new_a, new_b))
             }
             Proc::Frame { env, body } => {
-                let env = self.env(env);
-                Proc::Frame {
-                    env,
-                    body: self.proc(body),
+                let new_env = self.env(env);
+                let new_body = self.proc(body.clone());
+                if same(&new_body, body) && same_env(&new_env, env) {
+                    return p;
                 }
+                Arc::new(Proc::Frame {
+                    env: new_env,
+                    body: new_body,
+                })
             }
-        })
+        }
     }
 }

@@ -23,7 +23,7 @@ use crate::event::{Address, Event, Wait};
 use crate::model::{Cond, CondKind, Def, DefId, Model, StepKind, instantiate};
 use crate::state::{Canon, Env, Instance, Message, Peer, PendingCall, Proc, State, expand};
 use crate::subst::Subst;
-use crate::term::{Term, Var, renumber};
+use crate::term::{Term, Var, renumber, renumber_one};
 
 /// Every decision one step makes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -183,8 +183,9 @@ impl State {
             next_ticket: 0,
         };
         let mut events = Vec::new();
+        let mut ids = std::collections::HashSet::new();
         for spec in peers {
-            if state.index_of(spec.id).is_some() {
+            if !ids.insert(spec.id) {
                 return Err(EvalError::new(
                     ErrorKind::BadConfig,
                     format!("two peers have the Id `{}`", spec.id),
@@ -206,12 +207,7 @@ impl State {
             };
             let mut f = Firing::new(model, &ctx, &state, usize::MAX, spec.id, None, None, &[]);
             f.next_var = next_var;
-            let entered = f.enter(
-                &role,
-                &Term::Atom(spec.id),
-                model.clauses_for(name, arity),
-                None,
-            )?;
+            let entered = f.enter(&role, &Term::Atom(spec.id), model.clauses_for(name, arity))?;
             let Some(proc) = entered else {
                 return Err(EvalError::new(
                     ErrorKind::BadConfig,
@@ -231,14 +227,14 @@ impl State {
             };
             events.append(&mut f.events);
             let mut canon = Canon::new(&f.subst);
-            let proc = canon.proc(&proc);
-            state.peers.push_back(Peer {
+            let proc = canon.proc(proc);
+            state.peers.push_back(Arc::new(Peer {
                 id: spec.id,
                 proc,
                 vars: canon.var_count(),
                 inbox: imbl::Vector::new(),
                 pending: imbl::Vector::new(),
-            });
+            }));
         }
         Ok((state, events))
     }
@@ -288,9 +284,16 @@ pub fn step(
     let mut next = state.clone();
     next.next_ticket = f.ticket;
     let Some(proc) = fired else {
-        let mut p = next.peers[choice.peer].clone();
-        p.pending = f.pending_kept.into_iter().collect();
-        next.peers.set(choice.peer, p);
+        let unchanged = f.pending_kept.len() == peer.pending.len()
+            && f.pending_kept
+                .iter()
+                .zip(peer.pending.iter())
+                .all(|(a, b)| a == b);
+        if !unchanged {
+            let mut p = (*next.peers[choice.peer]).clone();
+            p.pending = f.pending_kept.into_iter().collect();
+            next.peers.set(choice.peer, Arc::new(p));
+        }
         return Ok(Outcome::Blocked(Blocked {
             state: next,
             waits: f.waits,
@@ -300,7 +303,7 @@ pub fn step(
         }));
     };
     let mut canon = Canon::new(&f.subst);
-    let proc = canon.proc(&proc);
+    let proc = canon.proc(proc);
     if canon.largest > ctx.limits.max_term_size {
         return Err(EvalError::new(
             ErrorKind::TermSize,
@@ -322,11 +325,11 @@ pub fn step(
         p.inbox.remove(k);
     }
     let finished = p.is_finished();
-    next.peers.set(choice.peer, p);
+    next.peers.set(choice.peer, Arc::new(p));
     for (to, message) in f.sends {
-        let mut r = next.peers[to].clone();
-        r.inbox.push_back(message);
-        next.peers.set(to, r);
+        let mut r = (*next.peers[to]).clone();
+        r.inbox.push_back(Arc::new(message));
+        next.peers.set(to, Arc::new(r));
     }
     let mut events = f.events;
     if finished {
@@ -588,10 +591,7 @@ impl<'a> Firing<'a> {
                 }),
                 None => None,
             }),
-            Proc::Frame { env, body } => Ok(match self.proc(body)? {
-                Some(b) => Some(self.frame(env, b)),
-                None => None,
-            }),
+            Proc::Frame { env, body } => Ok(self.proc(body)?.map(|b| self.frame(env, b))),
             Proc::Par(a, b) => {
                 let sides = [a, b];
                 let order: Vec<usize> = match self.next_branch() {
@@ -672,8 +672,6 @@ impl<'a> Firing<'a> {
             let saved = (self.subst.clone(), self.taken.len(), self.path);
             if trial {
                 self.path = None;
-            } else if explicit.is_none() {
-                self.taken.push(i as u32);
             } else {
                 self.taken.push(i as u32);
             }
@@ -708,7 +706,7 @@ impl<'a> Firing<'a> {
     fn step(&mut self, def: DefId, env: &Env) -> Result<Option<Arc<Proc>>, EvalError> {
         let model = self.model;
         let step = model.step(def).expect("a Step node points to a step");
-        let done = Arc::new(Proc::Done);
+        let done = Proc::done();
         let fired = match &step.kind {
             StepKind::Null => match self.guard(step.guard.as_ref(), env, step.span)? {
                 Some(s) => {
@@ -811,13 +809,13 @@ impl<'a> Firing<'a> {
                     role: role_name,
                     id: self.state.peers[recipient].id,
                 };
-                let (canonical, _) = renumber(std::slice::from_ref(&term));
+                let canonical = renumber_one(&term);
                 self.sends.push((
                     recipient,
                     Message {
                         from,
                         to,
-                        term: canonical.into_iter().next().expect("one term"),
+                        term: canonical,
                     },
                 ));
                 self.events.push(Event::Sent {
@@ -854,7 +852,7 @@ impl<'a> Firing<'a> {
                     ));
                 }
                 let id = instantiate(&to.id, &env.vars);
-                let entered = self.enter(&role, &id, clauses, Some(step.span))?;
+                let entered = self.enter(&role, &id, clauses)?;
                 if entered.is_none() {
                     self.waits.push(Wait::NoClause {
                         role,
@@ -877,7 +875,6 @@ impl<'a> Firing<'a> {
         role: &Term,
         id: &Term,
         clauses: &[crate::model::ClauseId],
-        _at: Option<Span>,
     ) -> Result<Option<Arc<Proc>>, EvalError> {
         for &cid in clauses {
             let clause = self.model.clause(cid);
@@ -953,7 +950,7 @@ impl<'a> Firing<'a> {
                         span,
                     });
                     self.subst = s;
-                    return Ok(Some(Arc::new(Proc::Done)));
+                    return Ok(Some(Proc::done()));
                 }
                 Solved::Failed => rejected += 1,
                 Solved::Pending => return Ok(None),
@@ -961,7 +958,7 @@ impl<'a> Firing<'a> {
         }
         self.waits.push(Wait::Message {
             pattern: self.subst.resolve(&pattern),
-            from_role: role_name.unwrap_or(Atom::new("_")),
+            from_role: role_name.unwrap_or_else(|| Atom::new("_")),
             from_id: self.subst.resolve(&id),
             rejected,
             span,

@@ -1,12 +1,14 @@
 //! Substitutions and unification.
 //!
-//! A [`Subst`] maps variables to terms in a persistent hash map (`imbl`): cloning
-//! it is O(1) and clones share structure, so choice points (constraint solutions
+//! A [`Subst`] maps variables to terms persistently (a small copy-on-write vector
+//! for the first 16 bindings, then an `imbl` hash map): cloning it is O(1) and
+//! clones share structure, so choice points (constraint solutions
 //! tried in order) and model-checker states cost little. Unification is Prolog's
 //! structure matching with the occurs check **on** by default
 //! ([`Subst::set_occurs_check`] switches it off).
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use imbl::GenericHashMap;
 use imbl::shared_ptr::DefaultSharedPtr;
@@ -45,10 +47,96 @@ impl BuildHasher for VarHasher {
     }
 }
 
-/// A persistent substitution: variable bindings, shared cheaply between clones.
+/// Up to this many bindings a substitution is a small copy-on-write vector;
+/// beyond, an `imbl` hash map.
+const SMALL: usize = 16;
+
+/// Where the bindings live: nowhere yet, a small shared vector searched linearly
+/// (copied on write when shared, at most [`SMALL`] entries), or a persistent
+/// `imbl` hash map (structure shared between clones).
+#[derive(Debug, Clone, Default)]
+enum Store {
+    #[default]
+    Empty,
+    Small(Arc<Vec<(Var, Term)>>),
+    Large(GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>),
+}
+
+impl Store {
+    fn get(&self, v: &Var) -> Option<&Term> {
+        match self {
+            Store::Empty => None,
+            Store::Small(xs) => xs.iter().find(|(w, _)| w == v).map(|(_, t)| t),
+            Store::Large(map) => map.get(v),
+        }
+    }
+
+    fn contains_key(&self, v: &Var) -> bool {
+        self.get(v).is_some()
+    }
+
+    fn insert(&mut self, v: Var, t: Term) {
+        match self {
+            Store::Empty => {
+                let mut xs = Vec::with_capacity(4);
+                xs.push((v, t));
+                *self = Store::Small(Arc::new(xs));
+            }
+            Store::Small(xs) if xs.len() < SMALL => Arc::make_mut(xs).push((v, t)),
+            Store::Small(xs) => {
+                let mut map = GenericHashMap::with_hasher(VarHasher(0));
+                for (w, u) in xs.iter() {
+                    map.insert(*w, u.clone());
+                }
+                map.insert(v, t);
+                *self = Store::Large(map);
+            }
+            Store::Large(map) => {
+                map.insert(v, t);
+            }
+        }
+    }
+
+    fn remove(&mut self, v: &Var) {
+        match self {
+            Store::Empty => {}
+            Store::Small(xs) => Arc::make_mut(xs).retain(|(w, _)| w != v),
+            Store::Large(map) => {
+                map.remove(v);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Store::Empty => 0,
+            Store::Small(xs) => xs.len(),
+            Store::Large(map) => map.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = (Var, &Term)> + '_> {
+        match self {
+            Store::Empty => Box::new(std::iter::empty()),
+            Store::Small(xs) => Box::new(xs.iter().map(|(v, t)| (*v, t))),
+            Store::Large(map) => Box::new(map.iter().map(|(v, t)| (*v, t))),
+        }
+    }
+}
+
+/// What one unification bound, to undo it on failure.
+struct Trail {
+    /// The number of bindings before it started.
+    before: usize,
+    /// The variables it bound while the store was a map.
+    vars: Vec<Var>,
+}
+
+/// A persistent substitution: variable bindings, shared cheaply between clones
+/// (a small copy-on-write vector up to 16 bindings, an `imbl` map beyond).
 #[derive(Debug, Clone)]
 pub struct Subst {
-    bindings: GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>,
+    bindings: Store,
     occurs_check: bool,
 }
 
@@ -62,7 +150,7 @@ impl Subst {
     /// The empty substitution, occurs check on.
     pub fn new() -> Subst {
         Subst {
-            bindings: GenericHashMap::with_hasher(VarHasher(0)),
+            bindings: Store::Empty,
             occurs_check: true,
         }
     }
@@ -86,7 +174,7 @@ impl Subst {
 
     /// Whether no variable is bound.
     pub fn is_empty(&self) -> bool {
-        self.bindings.is_empty()
+        self.bindings.len() == 0
     }
 
     /// The term `v` is bound to directly, if any.
@@ -113,7 +201,7 @@ impl Subst {
 
     /// `t` with the substitution applied everywhere (a term without bound variables).
     pub fn resolve(&self, t: &Term) -> Term {
-        if self.bindings.is_empty() {
+        if self.is_empty() {
             return t.clone();
         }
         let mut expanding = Vec::new();
@@ -157,18 +245,28 @@ impl Subst {
     /// Unifies `a` and `b`, extending the substitution. Returns whether they unify;
     /// on failure the substitution is left as it was.
     pub fn unify(&mut self, a: &Term, b: &Term) -> bool {
-        let mut trail = Vec::new();
+        let mut trail = Trail {
+            before: self.bindings.len(),
+            vars: Vec::new(),
+        };
         if self.unify_in(a, b, &mut trail) {
-            true
-        } else {
-            for v in trail {
-                self.bindings.remove(&v);
-            }
-            false
+            return true;
         }
+        match &mut self.bindings {
+            // A small store only grew by appending: cut it back.
+            Store::Small(xs) => Arc::make_mut(xs).truncate(trail.before),
+            _ => {
+                for v in trail.vars {
+                    self.bindings.remove(&v);
+                }
+            }
+        }
+        false
     }
 
-    fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Vec<Var>) -> bool {
+    /// Unifies, recording in `trail` what it binds while the store is an `imbl`
+    /// map (a small store is restored by truncation).
+    fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
         let (wa, wb);
         let a = match a {
             Term::Var(_) if self.bindings.contains_key(&a.as_var().expect("var")) => {
@@ -189,8 +287,7 @@ impl Subst {
                 if x != y {
                     // Bind the younger variable to the older one.
                     let (young, old) = if x > y { (*x, b) } else { (*y, a) };
-                    self.bindings.insert(young, old.clone());
-                    trail.push(young);
+                    self.bind_traced(young, old.clone(), trail);
                 }
                 true
             }
@@ -198,8 +295,7 @@ impl Subst {
                 if self.occurs_check && self.occurs(*x, t) {
                     return false;
                 }
-                self.bindings.insert(*x, t.clone());
-                trail.push(*x);
+                self.bind_traced(*x, t.clone(), trail);
                 true
             }
             (Term::Compound(f, xs), Term::Compound(g, ys)) => {
@@ -217,6 +313,21 @@ impl Subst {
         }
     }
 
+    fn bind_traced(&mut self, v: Var, t: Term, trail: &mut Trail) {
+        if let Store::Small(xs) = &self.bindings
+            && xs.len() == SMALL
+        {
+            // About to grow into a map: remember what this unification bound so far.
+            trail
+                .vars
+                .extend(xs[trail.before.min(xs.len())..].iter().map(|(w, _)| *w));
+        }
+        self.bindings.insert(v, t);
+        if let Store::Large(_) = self.bindings {
+            trail.vars.push(v);
+        }
+    }
+
     /// Whether `v` occurs in `t` under this substitution.
     pub fn occurs(&self, v: Var, t: &Term) -> bool {
         match self.walk(t) {
@@ -228,7 +339,7 @@ impl Subst {
 
     /// The bindings, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Var, &Term)> {
-        self.bindings.iter().map(|(v, t)| (*v, t))
+        self.bindings.iter()
     }
 }
 
@@ -263,6 +374,24 @@ mod tests {
         s.set_occurs_check(false);
         assert!(s.unify(&x, &f(vec![x.clone()])));
         assert_eq!(s.resolve(&x), f(vec![x.clone()]));
+    }
+
+    #[test]
+    fn failure_undoes_bindings_across_the_switch_to_a_map() {
+        let mut s = Subst::new();
+        for i in 0..10 {
+            assert!(s.unify(&Term::var(i), &Term::Int(i as i64)));
+        }
+        // Binds 20 more variables (growing into a map), then fails on the last argument.
+        let xs: Vec<Term> = (100..120).map(Term::var).chain([Term::atom("a")]).collect();
+        let ys: Vec<Term> = (0..20)
+            .map(|_| Term::atom("x"))
+            .chain([Term::atom("b")])
+            .collect();
+        assert!(!s.unify(&f(xs), &f(ys)));
+        assert_eq!(s.len(), 10);
+        assert_eq!(s.resolve(&Term::var(3)), Term::Int(3));
+        assert_eq!(s.resolve(&Term::var(105)), Term::var(105));
     }
 
     #[test]

@@ -243,20 +243,40 @@ impl From<&str> for Term {
     }
 }
 
+/// Renumbers the variables of one term 0, 1, ... in order of first appearance
+/// (a ground term is returned as it is, without allocating).
+pub fn renumber_one(term: &Term) -> Term {
+    if term.is_ground() {
+        return term.clone();
+    }
+    let (mut out, _) = renumber(std::slice::from_ref(term));
+    out.pop().expect("one term")
+}
+
 /// Renumbers the variables of `terms` (taken together) 0, 1, ... in order of first
 /// appearance; returns the renumbered terms and the number of distinct variables.
 pub fn renumber(terms: &[Term]) -> (Vec<Term>, u32) {
-    let mut map = std::collections::HashMap::new();
+    // Few variables per call: a linear map beats hashing.
+    let mut seen: Vec<Var> = Vec::new();
     let out = terms
         .iter()
         .map(|t| {
+            if t.is_ground() {
+                return t.clone();
+            }
             t.map_vars(&mut |v| {
-                let n = map.len() as u32;
-                Term::Var(Var(*map.entry(v).or_insert(n)))
+                let n = match seen.iter().position(|w| *w == v) {
+                    Some(n) => n,
+                    None => {
+                        seen.push(v);
+                        seen.len() - 1
+                    }
+                };
+                Term::Var(Var(n as u32))
             })
         })
         .collect();
-    (out, map.len() as u32)
+    (out, seen.len() as u32)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Worker threads for slow constraints: a [`WorkerPool`] runs provider calls off
 //! the scheduler's thread. An offloaded constraint answers
-//! [`Answer::Pending`](crate::Answer::Pending) at once; a worker computes the real
+//! [`Answer::Pending`](crate::Answer) at once; a worker computes the real
 //! answer and resolves it, which wakes the waiting peer through the runtime's
 //! channel. Used by [`Runtime::threaded`](crate::Runtime::threaded).
 

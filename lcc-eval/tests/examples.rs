@@ -36,6 +36,14 @@ fn greeter_and_responder() {
         None,
         None,
     );
+    let (_, sources) = run_stdlib(
+        "stdlib/examples/greeter.lcc",
+        "stdlib/facts/greeter.pl",
+        None,
+        None,
+    );
+    insta::assert_snapshot!("greeter_json", run.trace.json_lines(&sources));
+    insta::assert_snapshot!("greeter_svg", msc::svg(&run.trace));
     assert_eq!(run.end, RunEnd::Finished);
     assert_eq!(
         sent(&run),

@@ -183,6 +183,24 @@ fn a_send_to_a_role_nobody_plays_waits_and_is_reported_with_its_span() {
 }
 
 #[test]
+fn the_deadlock_report_shows_messages_addressed_to_another_role() {
+    let mut sources = Sources::new();
+    let text = "a(client, C) :: hello => a(server, s)\na(server, S) :: a(busy, S)\na(busy, S) :: hello <= a(client, C)\n";
+    let m = common::model(&mut sources, "m.lcc", text);
+    let r = Runtime::new(&m, Providers::with_builtins())
+        .run(&peers(&[("c", "client"), ("s", "server")]))
+        .unwrap();
+    let RunEnd::Stuck(report) = r.end else {
+        panic!()
+    };
+    assert_eq!(
+        report.render(&sources),
+        "peer `s` (playing busy) is stuck:\n  m.lcc:3:15: waits for `hello` from a(client, _0)\n      at `hello <= a(client, C)`\n  \
+         inbox: `hello` from a(client, c) for role `server` (the peer plays busy, so it cannot receive it now)\n"
+    );
+}
+
+#[test]
 fn unbound_recipients_pick_the_lowest_id_and_bind_it() {
     let r = run(
         "a(s, S) :: m => a(r, R) then n => a(r, R)\n a(r, R) :: m <= a(s, S) then n <= a(s, S)",

@@ -50,7 +50,7 @@ pub fn replay(
             s.node
                 .state
                 .peers()
-                .all(|p| p.inbox().len() <= bounds.inbox)
+                .all(|p| p.inbox().count() <= bounds.inbox)
                 && explored
                     .visited
                     .get(&encode(&s.node.state, &s.node.asleep, symmetry).bytes)

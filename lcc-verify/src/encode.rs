@@ -142,7 +142,7 @@ impl<'r> Writer<'r> {
         self.out.push(asleep);
         self.u32(p.var_count());
         self.proc(p.proc());
-        self.u32(p.inbox().len() as u32);
+        self.u32(p.inbox().count() as u32);
         for m in p.inbox() {
             self.atom(m.from.role);
             self.atom(m.from.id);

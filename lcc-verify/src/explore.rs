@@ -439,7 +439,7 @@ fn masks(state: &State) -> (u64, u64) {
         if !p.is_finished() {
             unfinished |= bit(i);
         }
-        if !p.inbox().is_empty() {
+        if p.inbox().next().is_some() {
             inbox |= bit(i);
         }
     }
@@ -478,7 +478,7 @@ impl Search<'_> {
             if s.node
                 .state
                 .peers()
-                .any(|p| p.inbox().len() > self.bounds.inbox)
+                .any(|p| p.inbox().count() > self.bounds.inbox)
             {
                 out.cut = true;
                 continue;

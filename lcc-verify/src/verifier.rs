@@ -296,7 +296,6 @@ impl Ctx<'_> {
                 let p = c.end.state.peer(i);
                 let msgs: Vec<String> = p
                     .inbox()
-                    .iter()
                     .map(|m| {
                         key.push((m.from.role, m.to.role, m.term.name_arity()));
                         format!(

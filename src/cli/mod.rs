@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod fmt;
+mod run;
 mod verify;
 
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     /// Format LCC models in the canonical layout.
     #[command(after_help = fmt::EXAMPLES)]
     Fmt(fmt::FmtArgs),
+    /// Run an LCC model with peers and scripted constraints, printing its trace.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
     /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
     #[command(after_help = verify::EXAMPLES)]
     Verify(Box<verify::VerifyArgs>),
@@ -60,6 +64,7 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Run(args) => run::run(args),
         Command::Verify(args) => verify::run(*args),
     })
 }
