@@ -4,6 +4,7 @@ mod check;
 mod files;
 mod fmt;
 mod run;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Run an LCC model with peers and scripted constraints, printing its trace.
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
+    #[command(after_help = verify::EXAMPLES)]
+    Verify(Box<verify::VerifyArgs>),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -57,5 +61,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
+        Command::Verify(args) => verify::run(*args),
     })
 }

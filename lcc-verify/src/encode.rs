@@ -1,0 +1,244 @@
+//! Compact state encoding, fingerprints and symmetry canonicalisation.
+//!
+//! A checker state (an lcc-eval [`State`] plus which peers sleep after a failed
+//! attempt, see [`crate::explore`]) is encoded as bytes: every peer's Id, control
+//! tree, clause-instance variables, inbox and pending calls, in peer order. lcc-eval
+//! states are canonical (bindings applied, variables renumbered), so equal states
+//! encode equally. The encoding is hashed to a 128-bit fingerprint; the visited set
+//! stores only fingerprints (hash compaction) unless compaction is switched off.
+//!
+//! **Symmetry**: peers in one [`Symmetry`] group (same initial role, Ids not
+//! written in the model) are interchangeable. A state is encoded under the
+//! permutation that sorts each group's members by their encoding with every
+//! group Id blanked out (ties keep their order); group Ids are renamed to match.
+//! States that differ only by such a permutation then (mostly) encode equally;
+//! two states with equal encodings are always permutations of each other, so the
+//! reduction is sound even where it misses an identification.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use lcc_eval::state::{Instance, Proc};
+use lcc_eval::{Atom, State, Term};
+
+/// Interchangeable peers: groups of peer indices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Symmetry {
+    /// Each group's peer indices, ascending; only groups of two or more.
+    pub groups: Vec<Vec<usize>>,
+}
+
+impl Symmetry {
+    /// Whether any peers are interchangeable.
+    pub fn is_trivial(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// A state's encoding under the canonical permutation.
+pub struct Encoded {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// `position[i]`: where peer `i` of the state is in the encoding.
+    pub position: Vec<u8>,
+    /// The deepest term nesting seen.
+    pub depth: usize,
+}
+
+/// A 128-bit fingerprint of an encoding.
+pub fn fingerprint(bytes: &[u8]) -> u128 {
+    let mut a = DefaultHasher::new();
+    bytes.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    0x9e37_79b9_u32.hash(&mut b);
+    bytes.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// Encodes `state` with the sleep flags `asleep`, canonically under `symmetry`.
+pub fn encode(state: &State, asleep: &[u8], symmetry: &Symmetry) -> Encoded {
+    let n = state.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rename: HashMap<Atom, Atom> = HashMap::new();
+    if !symmetry.is_trivial() {
+        let blank = Atom::new("$peer");
+        let blanked: HashMap<Atom, Atom> = symmetry
+            .groups
+            .iter()
+            .flatten()
+            .map(|&i| (state.peer(i).id(), blank))
+            .collect();
+        for group in &symmetry.groups {
+            let mut keyed: Vec<(Vec<u8>, usize)> = group
+                .iter()
+                .map(|&i| {
+                    let mut w = Writer::new(&blanked);
+                    w.peer(state, i, asleep[i]);
+                    (w.out, i)
+                })
+                .collect();
+            keyed.sort();
+            for (slot, (_, member)) in group.iter().zip(&keyed) {
+                order[*slot] = *member;
+                rename.insert(state.peer(*member).id(), state.peer(*slot).id());
+            }
+        }
+    }
+    let mut w = Writer::new(&rename);
+    let mut position = vec![0u8; n];
+    for (pos, &i) in order.iter().enumerate() {
+        position[i] = pos as u8;
+        w.peer(state, i, asleep[i]);
+    }
+    Encoded {
+        bytes: w.out,
+        position,
+        depth: w.deepest,
+    }
+}
+
+/// Writes states as bytes, renaming atoms on the way.
+struct Writer<'r> {
+    out: Vec<u8>,
+    rename: &'r HashMap<Atom, Atom>,
+    envs: Vec<*const Instance>,
+    deepest: usize,
+}
+
+impl<'r> Writer<'r> {
+    fn new(rename: &'r HashMap<Atom, Atom>) -> Writer<'r> {
+        Writer {
+            out: Vec::with_capacity(256),
+            rename,
+            envs: Vec::new(),
+            deepest: 0,
+        }
+    }
+
+    fn u32(&mut self, v: u32) {
+        // LEB128: small numbers take one byte.
+        let mut v = v;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.out.push(b);
+                return;
+            }
+            self.out.push(b | 0x80);
+        }
+    }
+
+    fn atom(&mut self, a: Atom) {
+        let a = self.rename.get(&a).copied().unwrap_or(a);
+        self.u32(a.index());
+    }
+
+    fn peer(&mut self, state: &State, i: usize, asleep: u8) {
+        let p = state.peer(i);
+        self.envs.clear();
+        self.atom(p.id());
+        self.out.push(asleep);
+        self.u32(p.var_count());
+        self.proc(p.proc());
+        self.u32(p.inbox().count() as u32);
+        for m in p.inbox() {
+            self.atom(m.from.role);
+            self.atom(m.from.id);
+            self.atom(m.to.role);
+            self.atom(m.to.id);
+            self.term(&m.term, 0);
+        }
+        self.u32(p.pending().len() as u32);
+        for c in p.pending() {
+            self.atom(c.name);
+            for a in &c.args {
+                self.term(a, 0);
+            }
+            self.out.push(u8::from(c.answer.is_some()));
+        }
+    }
+
+    fn env(&mut self, env: &Arc<Instance>) {
+        let key = Arc::as_ptr(env);
+        if let Some(k) = self.envs.iter().position(|e| *e == key) {
+            self.out.push(1);
+            self.u32(k as u32);
+            return;
+        }
+        self.envs.push(key);
+        self.out.push(0);
+        self.u32(env.clause.0);
+        for t in env.vars.iter() {
+            self.term(t, 0);
+        }
+    }
+
+    fn proc(&mut self, p: &Proc) {
+        match p {
+            Proc::Done => self.out.push(0),
+            Proc::Step { def, env } => {
+                self.out.push(1);
+                self.u32(def.0);
+                self.env(env);
+            }
+            Proc::Or { def, env } => {
+                self.out.push(2);
+                self.u32(def.0);
+                self.env(env);
+            }
+            Proc::Seq { first, rest, env } => {
+                self.out.push(3);
+                self.proc(first);
+                self.u32(rest.0);
+                self.env(env);
+            }
+            Proc::Par(a, b) => {
+                self.out.push(4);
+                self.proc(a);
+                self.proc(b);
+            }
+            Proc::Frame { env, body } => {
+                self.out.push(5);
+                self.env(env);
+                self.proc(body);
+            }
+        }
+    }
+
+    fn term(&mut self, t: &Term, depth: usize) {
+        self.deepest = self.deepest.max(depth + 1);
+        match t {
+            Term::Var(v) => {
+                self.out.push(0);
+                self.u32(v.0);
+            }
+            Term::Atom(a) => {
+                self.out.push(1);
+                self.atom(*a);
+            }
+            Term::Int(i) => {
+                self.out.push(2);
+                self.out.extend_from_slice(&i.to_le_bytes());
+            }
+            Term::Float(f) => {
+                self.out.push(3);
+                self.out.extend_from_slice(&f.0.to_bits().to_le_bytes());
+            }
+            Term::Str(s) => {
+                self.out.push(4);
+                self.u32(s.len() as u32);
+                self.out.extend_from_slice(s.as_bytes());
+            }
+            Term::Compound(f, args) => {
+                self.out.push(5);
+                self.atom(*f);
+                self.u32(args.len() as u32);
+                for a in args.iter() {
+                    self.term(a, depth + 1);
+                }
+            }
+        }
+    }
+}

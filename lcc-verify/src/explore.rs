@@ -1,0 +1,748 @@
+//! The search: breadth-first exploration of lcc-eval's transition relation.
+//!
+//! A checker state is an lcc-eval [`State`] plus a sleep flag per peer. The
+//! transitions are exactly lcc-eval's: every [`Fired`](lcc_eval::Fired) that
+//! [`lcc_eval::enabled`] returns (every peer, `par` branch, `or` alternative,
+//! directory pick and constraint outcome) for a peer that is awake. The sleep
+//! flags mirror the runtimes' retry rule (lcc-eval's `runtime.rs`): a peer whose
+//! attempt to step is blocked is not retried until a message arrives in its inbox
+//! or, if it waits for a role to be played, until any peer steps. So when some
+//! constraint outcomes let a peer's attempt (lcc-eval's default choice, as a
+//! runtime makes it) block, the checker also explores the peer going to sleep
+//! there; a failed `isMigrationPossible` then leaves the peer waiting for good
+//! unless a new message wakes it, as in a run.
+//!
+//! The search is level by level; each level's states are expanded in parallel
+//! batches (`threads` workers) and inserted in order, so state numbers, the
+//! graph and every verdict are the same for any number of threads.
+
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use lcc_eval::model::{Def, DefId};
+use lcc_eval::state::{Proc, expand};
+use lcc_eval::{
+    Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, State, Wait, enabled,
+    step,
+};
+use lcc_syntax::Span;
+
+use crate::encode::{Symmetry, encode, fingerprint};
+use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
+
+/// A checker state: the interaction's state and which peers sleep (0 awake, 1
+/// asleep until a message arrives, 2 asleep until any peer steps).
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The lcc-eval state.
+    pub state: State,
+    /// One sleep flag per peer.
+    pub asleep: Vec<u8>,
+}
+
+/// What a transition does.
+#[derive(Debug, Clone)]
+pub enum Move {
+    /// A step fired.
+    Fire {
+        /// lcc-eval's fully specified choice (replayable with `step`).
+        choice: Choice,
+        /// The step that fired (`None` if it cannot be located).
+        step: Option<DefId>,
+        /// The `par` branches leading to it (the thread that fired).
+        thread: Vec<u32>,
+        /// What happened.
+        events: Vec<Event>,
+    },
+    /// The peer's attempt to step was blocked (constraints failed); it sleeps.
+    Sleep {
+        /// What its steps wait for.
+        waits: Vec<Wait>,
+    },
+}
+
+/// One successor of a checker state.
+#[derive(Debug, Clone)]
+pub struct Succ {
+    /// The next checker state.
+    pub node: Node,
+    /// The peer that moved.
+    pub peer: usize,
+    /// How.
+    pub mv: Move,
+}
+
+/// Every successor of `node`, in a fixed order: lcc-eval's enabled steps of
+/// awake peers, then the sleep moves (by peer).
+pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<Succ>, EvalError> {
+    let state = &node.state;
+    let mut out = Vec::new();
+    let mut can_fire = vec![false; state.len()];
+    for f in enabled(model, state, ctx)? {
+        let p = f.choice.peer;
+        if node.asleep[p] != 0 {
+            continue;
+        }
+        can_fire[p] = true;
+        let (def, thread) = locate(
+            model,
+            state.peer(p).proc(),
+            f.choice.path.as_deref().unwrap_or(&[]),
+        );
+        let mut asleep = node.asleep.clone();
+        for e in &f.events {
+            if let Event::Sent { to, .. } = e
+                && let Some(i) = f.state.index_of(to.id)
+            {
+                asleep[i] = 0;
+            }
+        }
+        for a in asleep.iter_mut() {
+            if *a == 2 {
+                *a = 0;
+            }
+        }
+        out.push(Succ {
+            node: Node {
+                state: f.state,
+                asleep,
+            },
+            peer: p,
+            mv: Move::Fire {
+                choice: f.choice,
+                step: def,
+                thread,
+                events: f.events,
+            },
+        });
+    }
+    for (p, _) in can_fire.iter().enumerate().filter(|(_, c)| **c) {
+        if let Some((blocked_state, waits)) = blocked_attempt(model, state, ctx, Choice::peer(p))? {
+            let mut asleep = node.asleep.clone();
+            asleep[p] = if waits.iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
+                2
+            } else {
+                1
+            };
+            out.push(Succ {
+                node: Node {
+                    state: blocked_state,
+                    asleep,
+                },
+                peer: p,
+                mv: Move::Sleep { waits },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A combination of constraint outcomes under which the runtime's attempt
+/// (`choice`, default path) is blocked without a pending answer.
+fn blocked_attempt(
+    model: &Model,
+    state: &State,
+    ctx: &Context<'_>,
+    choice: Choice,
+) -> Result<Option<(State, Vec<Wait>)>, EvalError> {
+    let widths = match step(model, state, &choice, ctx)? {
+        Outcome::Blocked(b) if b.pending.is_empty() => return Ok(Some((b.state, b.waits))),
+        Outcome::Blocked(b) => b.widths,
+        Outcome::Fired(f) => f.widths,
+        Outcome::Disabled(d) => d.widths,
+    };
+    for (k, &width) in widths.iter().enumerate().skip(choice.outcomes.len()) {
+        for alt in 1..width {
+            let mut outcomes = choice.outcomes.clone();
+            outcomes.resize(k, 0);
+            outcomes.push(alt);
+            let next = Choice {
+                outcomes,
+                ..choice.clone()
+            };
+            if let Some(found) = blocked_attempt(model, state, ctx, next)? {
+                return Ok(Some(found));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The step a branch path leads to in a control tree, and the `par` branches on the way.
+pub fn locate(model: &Model, proc: &Arc<Proc>, path: &[u32]) -> (Option<DefId>, Vec<u32>) {
+    let mut thread = Vec::new();
+    let mut cur = proc.clone();
+    let mut i = 0;
+    loop {
+        let next = match &*cur {
+            Proc::Done => return (None, thread),
+            Proc::Step { def, .. } => return (Some(*def), thread),
+            Proc::Seq { first, .. } => first.clone(),
+            Proc::Frame { body, .. } => body.clone(),
+            Proc::Par(a, b) => {
+                let Some(&k) = path.get(i) else {
+                    return (None, thread);
+                };
+                i += 1;
+                thread.push(k);
+                if k == 0 { a.clone() } else { b.clone() }
+            }
+            Proc::Or { def, env } => {
+                let (Some(&k), Def::Or(alts)) = (path.get(i), model.def_node(*def)) else {
+                    return (None, thread);
+                };
+                i += 1;
+                expand(model, alts[k as usize], env)
+            }
+        };
+        cur = next;
+    }
+}
+
+/// Bounds that make the state space finite; states beyond them are not explored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Bounds {
+    /// The most messages an inbox may hold (K).
+    pub inbox: usize,
+    /// The deepest term nesting a state may hold.
+    pub depth: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds { inbox: 2, depth: 8 }
+    }
+}
+
+/// Limits on the search itself; hitting one gives a partial result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Limits {
+    /// The most states to store.
+    pub states: Option<u64>,
+    /// The longest the search may run.
+    pub time: Option<Duration>,
+    /// The most memory (bytes, estimated) the search may use.
+    pub memory: Option<u64>,
+}
+
+/// Which optimisations the search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Reductions {
+    /// Identify states that differ by a permutation of interchangeable peers.
+    pub symmetry: bool,
+    /// Store 128-bit fingerprints instead of whole encoded states.
+    pub compact: bool,
+    /// Worker threads for expanding states.
+    pub threads: usize,
+}
+
+impl Default for Reductions {
+    fn default() -> Reductions {
+        Reductions {
+            symmetry: true,
+            compact: true,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// Steps, alternatives and clauses seen during the search.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// Steps that fired.
+    pub steps: HashSet<DefId>,
+    /// Alternatives chosen (by the span of the alternative).
+    pub alternatives: HashSet<Span>,
+    /// Clauses entered (by the span of the head).
+    pub clauses: HashSet<Span>,
+}
+
+impl Coverage {
+    fn events(&mut self, events: &[Event]) {
+        for e in events {
+            match e {
+                Event::AlternativeChosen { span, .. } => {
+                    self.alternatives.insert(*span);
+                }
+                Event::RoleEntered { span, .. } => {
+                    self.clauses.insert(*span);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Why the search stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Stop {
+    /// The state limit.
+    States(u64),
+    /// The time limit.
+    Time(Duration),
+    /// The memory limit (bytes).
+    Memory(u64),
+}
+
+/// Figures about a search.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// States stored.
+    pub states: u64,
+    /// Transitions found.
+    pub transitions: u64,
+    /// The deepest BFS level reached.
+    pub depth: u32,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// States stored per second.
+    pub states_per_second: f64,
+    /// Approximate bytes kept per state.
+    pub bytes_per_state: f64,
+    /// States left unexpanded when the search stopped early.
+    pub unexpanded: u64,
+    /// States with successors beyond the bounds (not explored).
+    pub cut: u64,
+    /// Why the search stopped early, if it did.
+    pub stopped: Option<Stop>,
+}
+
+/// The visited set: fingerprints or whole encodings, each with its state number.
+pub enum Visited {
+    /// 128-bit fingerprints.
+    Compact(HashMap<u128, u32>),
+    /// Whole encodings.
+    Full(HashMap<Box<[u8]>, u32>),
+}
+
+impl Visited {
+    /// The state number of an encoding, if visited.
+    pub fn get(&self, bytes: &[u8]) -> Option<u32> {
+        match self {
+            Visited::Compact(m) => m.get(&fingerprint(bytes)).copied(),
+            Visited::Full(m) => m.get(bytes).copied(),
+        }
+    }
+
+    fn key_bytes(&self) -> usize {
+        match self {
+            Visited::Compact(_) => 16,
+            Visited::Full(m) => {
+                let total: usize = m.keys().take(1000).map(|k| k.len() + 16).sum();
+                total / m.len().clamp(1, 1000)
+            }
+        }
+    }
+
+    fn insert(&mut self, bytes: Vec<u8>, next: u32) -> (u32, bool) {
+        match self {
+            Visited::Compact(m) => {
+                let n = m.len();
+                let i = *m.entry(fingerprint(&bytes)).or_insert(next);
+                (i, m.len() > n)
+            }
+            Visited::Full(m) => {
+                let n = m.len();
+                let i = *m.entry(bytes.into_boxed_slice()).or_insert(next);
+                (i, m.len() > n)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Visited::Compact(m) => m.len(),
+            Visited::Full(m) => m.len(),
+        }
+    }
+}
+
+/// The result of a search.
+pub struct Explored {
+    /// The graph.
+    pub graph: Graph,
+    /// What was covered.
+    pub coverage: Coverage,
+    /// Figures.
+    pub stats: Stats,
+    /// The visited set (for replaying paths).
+    pub visited: Visited,
+    /// The start state.
+    pub start: Node,
+    /// The start-up events (initial roles entered).
+    pub start_events: Vec<Event>,
+}
+
+/// A configured search.
+pub struct Search<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// Constraint answers.
+    pub providers: &'a Providers,
+    /// Interchangeable peers (used when `reductions.symmetry`).
+    pub symmetry: Symmetry,
+    /// Bounds.
+    pub bounds: Bounds,
+    /// Limits.
+    pub limits: Limits,
+    /// Optimisations.
+    pub reductions: Reductions,
+    /// Show a progress bar (only drawn on a terminal).
+    pub progress: bool,
+}
+
+/// A successor as a worker prepares it for insertion.
+struct Prepared {
+    bytes: Vec<u8>,
+    position: Vec<u8>,
+    node: Node,
+    peer: u8,
+    fired: bool,
+    comm: bool,
+    receives: bool,
+    thread: Vec<u32>,
+    step: Option<DefId>,
+    events: Vec<Event>,
+}
+
+struct Expansion {
+    succs: Vec<Prepared>,
+    cut: bool,
+    enabled: Vec<(u8, Vec<u32>)>,
+}
+
+/// lcc-eval's context for verification: no inbox or term-size errors (the
+/// checker applies its own bounds).
+pub fn context(providers: &Providers) -> Context<'_> {
+    Context {
+        providers,
+        pick: &lcc_eval::LowestId,
+        limits: lcc_eval::Limits {
+            max_term_size: usize::MAX,
+            max_inbox: usize::MAX,
+        },
+    }
+}
+
+/// Bit `i`.
+pub fn bit(i: usize) -> u64 {
+    1u64 << i
+}
+
+fn masks(state: &State) -> (u64, u64) {
+    let mut unfinished = 0;
+    let mut inbox = 0;
+    for (i, p) in state.peers().enumerate() {
+        if !p.is_finished() {
+            unfinished |= bit(i);
+        }
+        if p.inbox().next().is_some() {
+            inbox |= bit(i);
+        }
+    }
+    (unfinished, inbox)
+}
+
+impl Search<'_> {
+    fn symmetry(&self) -> Symmetry {
+        if self.reductions.symmetry {
+            self.symmetry.clone()
+        } else {
+            Symmetry::default()
+        }
+    }
+
+    fn expand(&self, node: &Node, symmetry: &Symmetry) -> Result<Expansion, EvalError> {
+        let ctx = context(self.providers);
+        let mut out = Expansion {
+            succs: Vec::new(),
+            cut: false,
+            enabled: Vec::new(),
+        };
+        for s in successors(self.model, &ctx, node)? {
+            let (fired, thread, step, events) = match s.mv {
+                Move::Fire {
+                    thread,
+                    step,
+                    events,
+                    ..
+                } => (true, thread, step, events),
+                Move::Sleep { .. } => (false, Vec::new(), None, Vec::new()),
+            };
+            if fired {
+                out.enabled.push((s.peer as u8, thread.clone()));
+            }
+            if s.node
+                .state
+                .peers()
+                .any(|p| p.inbox().count() > self.bounds.inbox)
+            {
+                out.cut = true;
+                continue;
+            }
+            let enc = encode(&s.node.state, &s.node.asleep, symmetry);
+            if enc.depth > self.bounds.depth {
+                out.cut = true;
+                continue;
+            }
+            let comm = events
+                .iter()
+                .any(|e| matches!(e, Event::Sent { .. } | Event::Received { .. }));
+            let receives = events.iter().any(|e| matches!(e, Event::Received { .. }));
+            out.succs.push(Prepared {
+                bytes: enc.bytes,
+                position: enc.position,
+                node: s.node,
+                peer: s.peer as u8,
+                fired,
+                comm,
+                receives,
+                thread,
+                step,
+                events,
+            });
+        }
+        out.enabled.sort();
+        out.enabled.dedup();
+        Ok(out)
+    }
+
+    /// Explores from the peers' start state.
+    pub fn run(&self, peers: &[PeerSpec]) -> Result<Explored, EvalError> {
+        let started = Instant::now();
+        let (state, start_events) = State::start(self.model, peers)?;
+        let n = state.len();
+        if n > 64 {
+            return Err(EvalError::new(
+                lcc_eval::ErrorKind::BadConfig,
+                format!("the checker handles at most 64 peers, not {n}"),
+                None,
+            ));
+        }
+        let symmetry = self.symmetry();
+        let start = Node {
+            state,
+            asleep: vec![0; n],
+        };
+        let mut graph = Graph::new(n);
+        let mut coverage = Coverage::default();
+        coverage.events(&start_events);
+        let mut visited = if self.reductions.compact {
+            Visited::Compact(HashMap::new())
+        } else {
+            Visited::Full(HashMap::new())
+        };
+        let enc = encode(&start.state, &start.asleep, &symmetry);
+        let mut rep_inverse: Vec<u8> = Vec::new();
+        let invert = |position: &[u8]| {
+            let mut inv = vec![0u8; position.len()];
+            for (i, &p) in position.iter().enumerate() {
+                inv[p as usize] = i as u8;
+            }
+            inv
+        };
+        rep_inverse.extend(invert(&enc.position));
+        visited.insert(enc.bytes, 0);
+        let (unfinished, inbox) = masks(&start.state);
+        graph.nodes.push(NodeInfo {
+            parent: 0,
+            depth: 0,
+            unfinished,
+            inbox,
+            enabled: 0,
+            status: Status::Unexpanded,
+        });
+        let bar = if self.progress && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("template"),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let threads = self.reductions.threads.max(1);
+        let batch = 512 * threads;
+        let mut frontier: Vec<(u32, Node)> = vec![(0, start.clone())];
+        let mut stopped = None;
+        let mut cut = 0u64;
+        'levels: while !frontier.is_empty() {
+            let mut next: Vec<(u32, Node)> = Vec::new();
+            for chunk in frontier.chunks(batch) {
+                if let Some(stop) =
+                    self.limit_hit(&graph, &visited, started, next.len() + frontier.len())
+                {
+                    stopped = Some(stop);
+                    break 'levels;
+                }
+                let expansions = self.expand_all(chunk, threads, &symmetry);
+                for ((src, _), exp) in chunk.iter().zip(expansions) {
+                    let exp = exp?;
+                    let src = *src;
+                    if exp.cut {
+                        cut += 1;
+                    }
+                    let thread_ids: Vec<u32> = {
+                        let mut ids: Vec<u32> = exp
+                            .enabled
+                            .into_iter()
+                            .map(|t| graph.threads.intern(t))
+                            .collect();
+                        ids.sort_unstable();
+                        ids
+                    };
+                    let enabled = graph.thread_sets.intern(thread_ids);
+                    let info = &mut graph.nodes[src as usize];
+                    info.status = if exp.cut {
+                        Status::Cut
+                    } else {
+                        Status::Expanded
+                    };
+                    info.enabled = enabled;
+                    let depth = info.depth + 1;
+                    for p in exp.succs {
+                        let fresh = graph.nodes.len() as u32;
+                        let (dst, new) = visited.insert(p.bytes, fresh);
+                        if new {
+                            let (unfinished, inbox) = masks(&p.node.state);
+                            graph.nodes.push(NodeInfo {
+                                parent: src,
+                                depth,
+                                unfinished,
+                                inbox,
+                                enabled: 0,
+                                status: Status::Unexpanded,
+                            });
+                            if !symmetry.is_trivial() {
+                                rep_inverse.extend(invert(&p.position));
+                            }
+                        }
+                        let sigma = if symmetry.is_trivial() {
+                            0
+                        } else {
+                            let inv = &rep_inverse[dst as usize * n..(dst as usize + 1) * n];
+                            graph
+                                .perms
+                                .intern(p.position.iter().map(|&pos| inv[pos as usize]).collect())
+                        };
+                        let thread = graph.threads.intern((p.peer, p.thread));
+                        let label = graph.labels.intern(Label {
+                            peer: p.peer,
+                            fired: p.fired,
+                            comm: p.comm,
+                            receives: p.receives,
+                            thread,
+                            sigma,
+                        });
+                        graph.edges.push(Edge { src, dst, label });
+                        if let Some(def) = p.step {
+                            coverage.steps.insert(def);
+                        }
+                        coverage.events(&p.events);
+                        if new {
+                            next.push((dst, p.node));
+                        }
+                    }
+                }
+                bar.set_message(format!(
+                    "{} states, depth {}, {:.0} states/s",
+                    graph.nodes.len(),
+                    graph.nodes.last().map_or(0, |n| n.depth),
+                    graph.nodes.len() as f64 / started.elapsed().as_secs_f64().max(1e-9)
+                ));
+                bar.tick();
+            }
+            frontier = next;
+        }
+        bar.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        let unexpanded = graph
+            .nodes
+            .iter()
+            .filter(|n| n.status == Status::Unexpanded)
+            .count() as u64;
+        let key_bytes = visited.key_bytes();
+        let stats = Stats {
+            states: graph.nodes.len() as u64,
+            transitions: graph.edges.len() as u64,
+            depth: graph.nodes.iter().map(|n| n.depth).max().unwrap_or(0),
+            seconds,
+            states_per_second: graph.nodes.len() as f64 / seconds.max(1e-9),
+            bytes_per_state: graph.bytes_per_state(key_bytes)
+                + if symmetry.is_trivial() { 0.0 } else { n as f64 },
+            unexpanded,
+            cut,
+            stopped,
+        };
+        Ok(Explored {
+            graph,
+            coverage,
+            stats,
+            visited,
+            start,
+            start_events,
+        })
+    }
+
+    fn limit_hit(
+        &self,
+        graph: &Graph,
+        visited: &Visited,
+        started: Instant,
+        frontier: usize,
+    ) -> Option<Stop> {
+        if let Some(max) = self.limits.states
+            && graph.nodes.len() as u64 >= max
+        {
+            return Some(Stop::States(max));
+        }
+        if let Some(max) = self.limits.time
+            && started.elapsed() >= max
+        {
+            return Some(Stop::Time(max));
+        }
+        if let Some(max) = self.limits.memory {
+            // Kept per state, plus about 1 KiB per state waiting to be expanded.
+            let used = graph.bytes_per_state(visited.key_bytes()) * visited.len() as f64
+                + frontier as f64 * 1024.0;
+            if used >= max as f64 {
+                return Some(Stop::Memory(max));
+            }
+        }
+        None
+    }
+
+    fn expand_all(
+        &self,
+        chunk: &[(u32, Node)],
+        threads: usize,
+        symmetry: &Symmetry,
+    ) -> Vec<Result<Expansion, EvalError>> {
+        if threads == 1 || chunk.len() < 64 {
+            return chunk
+                .iter()
+                .map(|(_, node)| self.expand(node, symmetry))
+                .collect();
+        }
+        let per = chunk.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, node)| self.expand(node, symmetry))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a search worker panicked"))
+                .collect()
+        })
+    }
+}
