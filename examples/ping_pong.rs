@@ -39,12 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut providers = Providers::with_builtins();
     let served = Arc::new(AtomicI64::new(0));
     let counter = served.clone();
-    providers.register_fn(
-        "serve",
-        &[Mode::Out],
-        "N is the number of the next ball.",
-        move |_| Answer::solution(vec![Term::Int(counter.fetch_add(1, Ordering::SeqCst) + 1)]),
-    );
+    providers.register_fn("serve", &[Mode::Out], "N is the number of the next ball.", move |_| {
+        Answer::solution(vec![Term::Int(counter.fetch_add(1, Ordering::SeqCst) + 1)])
+    });
     providers.register_fn(
         "hit",
         &[Mode::In, Mode::Out],

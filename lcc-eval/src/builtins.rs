@@ -49,13 +49,7 @@ impl Num {
     }
 }
 
-fn int_op(
-    a: Num,
-    b: Num,
-    op: &str,
-    i: fn(i64, i64) -> Option<i64>,
-    f: fn(f64, f64) -> f64,
-) -> Result<Num, String> {
+fn int_op(a: Num, b: Num, op: &str, i: fn(i64, i64) -> Option<i64>, f: fn(f64, f64) -> f64) -> Result<Num, String> {
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => i(x, y)
             .map(Num::Int)
@@ -88,11 +82,7 @@ pub fn eval(t: &Term) -> Result<Num, String> {
                     (Num::Int(x), Num::Int(y)) => Ok(Num::Int(x.rem_euclid(y))),
                     _ => Err("`mod` needs integers".into()),
                 },
-                "min" => Ok(if a.compare(b) == Ordering::Greater {
-                    b
-                } else {
-                    a
-                }),
+                "min" => Ok(if a.compare(b) == Ordering::Greater { b } else { a }),
                 "max" => Ok(if a.compare(b) == Ordering::Less { b } else { a }),
                 _ => Err(format!("`{t}` is not an arithmetic expression")),
             }
@@ -100,10 +90,7 @@ pub fn eval(t: &Term) -> Result<Num, String> {
         Term::Compound(f, args) if args.len() == 1 => {
             let a = eval(&args[0])?;
             match (f.name(), a) {
-                ("-", Num::Int(n)) => n
-                    .checked_neg()
-                    .map(Num::Int)
-                    .ok_or_else(|| "integer overflow".into()),
+                ("-", Num::Int(n)) => n.checked_neg().map(Num::Int).ok_or_else(|| "integer overflow".into()),
                 ("-", Num::Float(x)) => Ok(Num::Float(-x)),
                 ("+", a) => Ok(a),
                 ("abs", Num::Int(n)) => Ok(Num::Int(n.abs())),
@@ -149,13 +136,9 @@ pub fn register(providers: &mut Providers) {
         }),
         ("max", 2, |a| {
             fold(a, "max", |xs| {
-                xs.iter().copied().reduce(|p, q| {
-                    if q.compare(p) == Ordering::Greater {
-                        q
-                    } else {
-                        p
-                    }
-                })
+                xs.iter()
+                    .copied()
+                    .reduce(|p, q| if q.compare(p) == Ordering::Greater { q } else { p })
             })
         }),
         ("min", 2, |a| {
@@ -171,9 +154,7 @@ pub fn register(providers: &mut Providers) {
             .get(name, arity)
             .unwrap_or_else(|| panic!("stdlib/builtins.lcc declares {name}/{arity}"))
             .clone();
-        providers.add(Arc::new(FnConstraint::new(sig, move |call: &Call<'_>| {
-            f(call.args)
-        })));
+        providers.add(Arc::new(FnConstraint::new(sig, move |call: &Call<'_>| f(call.args))));
     }
 }
 
@@ -203,12 +184,7 @@ fn append(args: &[Term]) -> Answer {
     if whole_tail == Term::nil() {
         return Answer::Succeeded(
             (0..=whole.len())
-                .map(|i| {
-                    vec![
-                        Term::list(whole[..i].to_vec()),
-                        Term::list(whole[i..].to_vec()),
-                    ]
-                })
+                .map(|i| vec![Term::list(whole[..i].to_vec()), Term::list(whole[i..].to_vec())])
                 .collect(),
         );
     }
@@ -251,10 +227,7 @@ fn nth(args: &[Term]) -> Answer {
 
 fn fold(args: &[Term], name: &str, f: impl Fn(&[Num]) -> Option<Num>) -> Answer {
     let Some(items) = args[0].list_items() else {
-        return Answer::Error(format!(
-            "{name}/2 needs a list of numbers, got `{}`",
-            args[0]
-        ));
+        return Answer::Error(format!("{name}/2 needs a list of numbers, got `{}`", args[0]));
     };
     let nums: Result<Vec<Num>, String> = items.iter().map(eval).collect();
     match nums {
@@ -284,10 +257,7 @@ mod tests {
     fn arithmetic() {
         let t = Term::app(
             "+",
-            vec![
-                Term::Int(1),
-                Term::app("*", vec![Term::Int(2), Term::Int(3)]),
-            ],
+            vec![Term::Int(1), Term::app("*", vec![Term::Int(2), Term::Int(3)])],
         );
         assert_eq!(eval(&t), Ok(Num::Int(7)));
         assert_eq!(
@@ -296,10 +266,7 @@ mod tests {
         );
         assert!(eval(&Term::app("/", vec![Term::Int(7), Term::Int(0)])).is_err());
         assert!(eval(&Term::var(0)).is_err());
-        assert_eq!(
-            compare(CmpOp::Le, &Term::Int(1), &Term::Float(F64(1.0))),
-            Ok(true)
-        );
+        assert_eq!(compare(CmpOp::Le, &Term::Int(1), &Term::Float(F64(1.0))), Ok(true));
     }
 
     #[test]
@@ -307,20 +274,13 @@ mod tests {
         let l = parse_int_list(&[3, 1, 2]);
         assert_eq!(
             member(&[Term::var(0), l.clone()]),
-            Answer::Succeeded(vec![
-                vec![Term::Int(3)],
-                vec![Term::Int(1)],
-                vec![Term::Int(2)]
-            ])
+            Answer::Succeeded(vec![vec![Term::Int(3)], vec![Term::Int(1)], vec![Term::Int(2)]])
         );
         assert_eq!(
             nth(&[Term::Int(2), l.clone(), Term::var(0)]),
             Answer::solution(vec![Term::Int(2), l.clone(), Term::Int(1)])
         );
-        assert_eq!(
-            nth(&[Term::Int(4), l.clone(), Term::var(0)]),
-            Answer::Failed
-        );
+        assert_eq!(nth(&[Term::Int(4), l.clone(), Term::var(0)]), Answer::Failed);
         assert_eq!(
             fold(&[l.clone(), Term::var(0)], "sum", |xs| xs.iter().try_fold(
                 Num::Int(0),

@@ -116,9 +116,7 @@ impl Resolver {
     /// `Pending` answer is turned into an error (an answer must be final).
     pub fn resolve(self, answer: Answer) {
         let answer = match answer {
-            Answer::Pending(_) => {
-                Answer::Error("a pending answer was resolved with another pending answer".into())
-            }
+            Answer::Pending(_) => Answer::Error("a pending answer was resolved with another pending answer".into()),
             other => other,
         };
         let waker = {
@@ -210,15 +208,9 @@ pub struct Providers {
 
 impl fmt::Debug for Providers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<String> = self
-            .by_key
-            .values()
-            .map(|c| c.signature().display())
-            .collect();
+        let mut names: Vec<String> = self.by_key.values().map(|c| c.signature().display()).collect();
         names.sort();
-        f.debug_struct("Providers")
-            .field("constraints", &names)
-            .finish()
+        f.debug_struct("Providers").field("constraints", &names).finish()
     }
 }
 
@@ -240,8 +232,7 @@ impl Providers {
     /// Adds (or replaces) a constraint.
     pub fn add(&mut self, constraint: Arc<dyn Constraint>) -> &mut Providers {
         let sig = constraint.signature();
-        self.by_key
-            .insert((Atom::new(&sig.name), sig.arity()), constraint);
+        self.by_key.insert((Atom::new(&sig.name), sig.arity()), constraint);
         self
     }
 
@@ -268,10 +259,7 @@ impl Providers {
         doc: &str,
         f: impl Fn(&Call<'_>) -> Answer + Send + Sync + 'static,
     ) -> &mut Providers {
-        self.add(Arc::new(FnConstraint::new(
-            rust_signature(name, modes, doc),
-            f,
-        )))
+        self.add(Arc::new(FnConstraint::new(rust_signature(name, modes, doc), f)))
     }
 
     /// Adds every constraint of `other`, replacing those with the same name and arity.

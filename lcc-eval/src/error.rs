@@ -84,12 +84,7 @@ impl EvalError {
     /// The error as a diagnostic, for [`lcc_syntax::render`].
     pub fn to_diagnostic(&self) -> Option<Diagnostic> {
         let span = self.span?;
-        Some(Diagnostic::error(
-            Code(self.code()),
-            self.message.clone(),
-            span,
-            "here",
-        ))
+        Some(Diagnostic::error(Code(self.code()), self.message.clone(), span, "here"))
     }
 
     /// `path:line:col: error: message` (or just `error: message` without a span).
@@ -102,10 +97,7 @@ impl EvalError {
 
     /// The error rendered with its source excerpt when its file is known.
     pub fn render(&self, sources: &Sources) -> String {
-        match (
-            self.to_diagnostic(),
-            self.span.and_then(|s| sources.get(s.file)),
-        ) {
+        match (self.to_diagnostic(), self.span.and_then(|s| sources.get(s.file))) {
             (Some(d), Some((path, text))) => render(
                 &d,
                 path,
@@ -149,9 +141,7 @@ impl Sources {
 
     /// The path and text of `file`.
     pub fn get(&self, file: FileId) -> Option<(&str, &str)> {
-        self.files
-            .get(file.0 as usize)
-            .map(|(p, t)| (p.as_str(), t.as_str()))
+        self.files.get(file.0 as usize).map(|(p, t)| (p.as_str(), t.as_str()))
     }
 
     /// `path:line:col` of the start of `span`.

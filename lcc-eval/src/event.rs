@@ -83,10 +83,7 @@ impl Wait {
     /// Whether the wait can end when other peers act or a pending answer arrives
     /// (a failed constraint or a clause mismatch cannot change).
     pub fn may_resume(&self) -> bool {
-        !matches!(
-            self,
-            Wait::Failed { .. } | Wait::NoClause { .. } | Wait::NoPeer { .. }
-        )
+        !matches!(self, Wait::Failed { .. } | Wait::NoClause { .. } | Wait::NoPeer { .. })
     }
 
     /// One line for humans.

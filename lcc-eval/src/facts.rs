@@ -81,10 +81,7 @@ impl Facts {
         };
         while !parser.at_end() {
             let rule = parser.clause()?;
-            let key = rule
-                .head
-                .name_arity()
-                .expect("a head is an atom or compound");
+            let key = rule.head.name_arity().expect("a head is an atom or compound");
             if !facts.rules.contains_key(&key) {
                 facts.order.push(key);
             }
@@ -118,17 +115,11 @@ impl Facts {
             for (called_arity, with_peer) in shapes {
                 let signature = Signature {
                     name: name.name().to_string(),
-                    params: (0..called_arity)
-                        .map(|i| (Mode::Any, format!("A{}", i + 1)))
-                        .collect(),
+                    params: (0..called_arity).map(|i| (Mode::Any, format!("A{}", i + 1))).collect(),
                     doc: Some(format!(
                         "Defined in {}{}.",
                         facts.location(first_span),
-                        if with_peer {
-                            ", with the caller's Id first"
-                        } else {
-                            ""
-                        }
+                        if with_peer { ", with the caller's Id first" } else { "" }
                     )),
                     origin: Origin::Library(facts.path.clone()),
                     span: first_span,
@@ -184,11 +175,9 @@ impl Constraint for Predicate {
         let answer = if self.with_peer {
             let mut args = vec![Term::Atom(call.peer)];
             args.extend_from_slice(call.args);
-            self.facts.query(self.name, &args).map(|sols| {
-                sols.into_iter()
-                    .map(|mut s| s.split_off(1))
-                    .collect::<Vec<_>>()
-            })
+            self.facts
+                .query(self.name, &args)
+                .map(|sols| sols.into_iter().map(|mut s| s.split_off(1)).collect::<Vec<_>>())
         } else {
             self.facts.query(self.name, call.args)
         };
@@ -261,11 +250,7 @@ impl Solver<'_> {
                 }
                 Goal::Not(inner) => {
                     let mut any = false;
-                    let inner = inner
-                        .into_iter()
-                        .rev()
-                        .map(|g| (g, offset, depth))
-                        .collect();
+                    let inner = inner.into_iter().rev().map(|g| (g, offset, depth)).collect();
                     self.solve(inner, s.clone(), &mut |_| {
                         any = true;
                         false
@@ -287,10 +272,7 @@ impl Solver<'_> {
                 Goal::Call(t, span) => {
                     let call = s.resolve(&shift(&t, offset));
                     let Some((name, arity)) = call.name_arity() else {
-                        return Err(format!(
-                            "`{call}` is not a goal (at {})",
-                            self.facts.location(span)
-                        ));
+                        return Err(format!("`{call}` is not a goal (at {})", self.facts.location(span)));
                     };
                     let branches = if let Some(rules) = self.facts.rules.get(&(name, arity)) {
                         if depth >= self.facts.max_depth {
@@ -307,13 +289,7 @@ impl Solver<'_> {
                             let mut s2 = s.clone();
                             if s2.unify(&shift(&rule.head, base), &call) {
                                 let mut next = goals.clone();
-                                next.extend(
-                                    rule.body
-                                        .iter()
-                                        .rev()
-                                        .cloned()
-                                        .map(|g| (g, base, depth + 1)),
-                                );
+                                next.extend(rule.body.iter().rev().cloned().map(|g| (g, base, depth + 1)));
                                 out.push(Branch { goals: next, s: s2 });
                             }
                         }
@@ -430,9 +406,7 @@ impl<'t> Parser<'t> {
         for e in errors {
             let bad = &text[e.start..e.end];
             if bad.starts_with('%') {
-                let end = text[e.start..]
-                    .find('\n')
-                    .map_or(text.len(), |n| e.start + n);
+                let end = text[e.start..].find('\n').map_or(text.len(), |n| e.start + n);
                 skip.push((e.start, end));
             } else if bad == ":" && text[e.end..].starts_with('-') {
                 extra.push((e.start, Tok::Neck, e.end + 1));
@@ -440,11 +414,7 @@ impl<'t> Parser<'t> {
             } else if bad == ";" {
                 extra.push((e.start, Tok::Semicolon, e.end));
             } else if !skip.iter().any(|&(s, t)| s <= e.start && e.start < t) {
-                return Err(this.error(
-                    e.start,
-                    e.end,
-                    format!("`{bad}` is not part of the facts syntax"),
-                ));
+                return Err(this.error(e.start, e.end, format!("`{bad}` is not part of the facts syntax")));
             }
         }
         let mut all: Vec<(usize, Tok<'t>, usize)> = tokens
@@ -460,16 +430,10 @@ impl<'t> Parser<'t> {
         all.sort_by_key(|t| t.0);
         for (s, t, e) in &all {
             if let Tok::Lcc(
-                Token::UnterminatedStr(_)
-                | Token::UnterminatedQuotedAtom(_)
-                | Token::UnterminatedComment(_),
+                Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) | Token::UnterminatedComment(_),
             ) = t
             {
-                return Err(this.error(
-                    *s,
-                    *e,
-                    "this string, quoted atom or comment is not closed".into(),
-                ));
+                return Err(this.error(*s, *e, "this string, quoted atom or comment is not closed".into()));
             }
         }
         this.tokens = all;
@@ -533,9 +497,7 @@ impl<'t> Parser<'t> {
         self.var_count = 0;
         let start = self.here().0;
         let head = self.expr()?;
-        if head.name_arity().is_none()
-            || matches!(head, Term::Int(_) | Term::Float(_) | Term::Str(_))
-        {
+        if head.name_arity().is_none() || matches!(head, Term::Int(_) | Term::Float(_) | Term::Str(_)) {
             return Err(self.error(
                 start,
                 self.here().0,
@@ -584,9 +546,7 @@ impl<'t> Parser<'t> {
             if self.eat(Tok::Lcc(Token::RParen)) && !self.is_cmp() {
                 return Ok(match <[Goal; 1]>::try_from(left) {
                     Ok([g]) => g,
-                    Err(goals) => {
-                        Goal::Or(goals, vec![Goal::Call(Term::atom("fail"), Span::default())])
-                    }
+                    Err(goals) => Goal::Or(goals, vec![Goal::Call(Term::atom("fail"), Span::default())]),
                 });
             }
             self.pos = save;
@@ -672,8 +632,9 @@ impl<'t> Parser<'t> {
         self.pos += 1;
         let name = match token {
             Token::Atom(a) => a.to_string(),
-            Token::QuotedAtom(q) => unquote(q)
-                .ok_or_else(|| self.error(start, end, "bad escape in quoted atom".into()))?,
+            Token::QuotedAtom(q) => {
+                unquote(q).ok_or_else(|| self.error(start, end, "bad escape in quoted atom".into()))?
+            }
             Token::Var("_") => {
                 self.var_count += 1;
                 return Ok(Term::var(self.var_count - 1));
@@ -806,12 +767,7 @@ mod tests {
     #[test]
     fn facts_and_rules_answer_in_order() {
         let kb = "% load table\nload(p1, 30). load(p2, 90).\nbusy(P) :- load(P, L), L > 50.\nfree(P) :- load(P, _), not busy(P).";
-        assert_eq!(
-            query(kb, "load", vec![Term::var(0), Term::var(1)])
-                .unwrap()
-                .len(),
-            2
-        );
+        assert_eq!(query(kb, "load", vec![Term::var(0), Term::var(1)]).unwrap().len(), 2);
         assert_eq!(
             query(kb, "busy", vec![Term::var(0)]).unwrap(),
             vec![vec![Term::atom("p2")]]

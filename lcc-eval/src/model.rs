@@ -182,11 +182,7 @@ impl Model {
             let id = slots.term(&clause.head.id);
             let body = model.def(&clause.body, &mut slots);
             let id_ = ClauseId(model.clauses.len() as u32);
-            model
-                .index
-                .entry((Atom::new(name), arity))
-                .or_default()
-                .push(id_);
+            model.index.entry((Atom::new(name), arity)).or_default().push(id_);
             model.clauses.push(Clause {
                 name: Atom::new(name),
                 role,
@@ -212,11 +208,7 @@ impl Model {
                 ));
             }
         }
-        if errors.is_empty() {
-            Ok(model)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(model) } else { Err(errors) }
     }
 
     fn push(&mut self, def: Def, span: Span) -> DefId {
@@ -283,17 +275,12 @@ impl Model {
 
     /// Every clause, in source order.
     pub fn clauses(&self) -> impl Iterator<Item = (ClauseId, &Clause)> {
-        self.clauses
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (ClauseId(i as u32), c))
+        self.clauses.iter().enumerate().map(|(i, c)| (ClauseId(i as u32), c))
     }
 
     /// The clauses for role `name/arity`, in source order.
     pub fn clauses_for(&self, name: Atom, arity: usize) -> &[ClauseId] {
-        self.index
-            .get(&(name, arity))
-            .map_or(&[], |ids| ids.as_slice())
+        self.index.get(&(name, arity)).map_or(&[], |ids| ids.as_slice())
     }
 
     /// The definition `id`.
@@ -348,9 +335,7 @@ impl Model {
                         let Some((name, arity)) = t.name_arity() else {
                             continue;
                         };
-                        if crate::builtins::is_language_builtin(name, arity)
-                            || providers.get(name, arity).is_some()
-                        {
+                        if crate::builtins::is_language_builtin(name, arity) || providers.get(name, arity).is_some() {
                             continue;
                         }
                         let arities = providers.arities(name);
@@ -364,10 +349,7 @@ impl Model {
                             let list: Vec<String> = arities.iter().map(|a| a.to_string()).collect();
                             EvalError::new(
                                 ErrorKind::ConstraintArity,
-                                format!(
-                                    "`{name}` takes {} argument(s), not {arity}",
-                                    list.join(" or ")
-                                ),
+                                format!("`{name}` takes {} argument(s), not {arity}", list.join(" or ")),
                                 Some(c.span),
                             )
                         });
@@ -408,8 +390,7 @@ impl Slots {
                 Some(&slot) => Term::Var(Var(slot)),
                 None => {
                     let v = self.fresh(name);
-                    self.by_name
-                        .insert(name.clone(), self.names.len() as u32 - 1);
+                    self.by_name.insert(name.clone(), self.names.len() as u32 - 1);
                     v
                 }
             },
@@ -439,14 +420,10 @@ impl Slots {
 
     fn cond(&mut self, c: &ast::Cond) -> Cond {
         let kind = match &c.kind {
-            ast::CondKind::And(a, b) => {
-                CondKind::And(Box::new(self.cond(a)), Box::new(self.cond(b)))
-            }
+            ast::CondKind::And(a, b) => CondKind::And(Box::new(self.cond(a)), Box::new(self.cond(b))),
             ast::CondKind::Or(a, b) => CondKind::Or(Box::new(self.cond(a)), Box::new(self.cond(b))),
             ast::CondKind::Not(a) => CondKind::Not(Box::new(self.cond(a))),
-            ast::CondKind::Compare { op, lhs, rhs } => {
-                CondKind::Compare(*op, self.term(lhs), self.term(rhs))
-            }
+            ast::CondKind::Compare { op, lhs, rhs } => CondKind::Compare(*op, self.term(lhs), self.term(rhs)),
             ast::CondKind::Call(t) => CondKind::Call(self.term(t)),
         };
         Cond { kind, span: c.span }

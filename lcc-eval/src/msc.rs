@@ -30,9 +30,7 @@ fn participants(trace: &Trace) -> Vec<Atom> {
 }
 
 fn mermaid_text(s: &str) -> String {
-    s.replace('#', "#35;")
-        .replace(';', "#59;")
-        .replace('\n', " ")
+    s.replace('#', "#35;").replace(';', "#59;").replace('\n', " ")
 }
 
 /// The trace as a Mermaid `sequenceDiagram` (sends as async arrows, role changes
@@ -44,9 +42,7 @@ pub fn mermaid(trace: &Trace) -> String {
     }
     for e in &trace.entries {
         match &e.event {
-            Event::Sent {
-                from, to, message, ..
-            } => {
+            Event::Sent { from, to, message, .. } => {
                 let _ = writeln!(
                     out,
                     "    {}-){}: {}",
@@ -84,13 +80,7 @@ pub fn mermaid(trace: &Trace) -> String {
 fn mermaid_id(a: Atom) -> String {
     a.name()
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
         .collect()
 }
 
@@ -117,9 +107,7 @@ pub fn svg(trace: &Trace) -> String {
     for e in &trace.entries {
         let y = TOP + 20 + rows * ROW;
         match &e.event {
-            Event::Sent {
-                from, to, message, ..
-            } => {
+            Event::Sent { from, to, message, .. } => {
                 let text = message.to_string();
                 in_flight
                     .entry((from.id, to.id, text.clone()))
@@ -128,9 +116,7 @@ pub fn svg(trace: &Trace) -> String {
                 arrows.push((from.id, to.id, y, None, text));
                 rows += 1;
             }
-            Event::Received {
-                from, to, message, ..
-            } => {
+            Event::Received { from, to, message, .. } => {
                 let key = (from.id, to.id, message.to_string());
                 let queue = in_flight.get_mut(&key);
                 let found = queue.and_then(|q| (!q.is_empty()).then(|| q.remove(0)));
@@ -165,10 +151,7 @@ pub fn svg(trace: &Trace) -> String {
                 rows += 1;
             }
             Event::Stuck { peer, waits } => {
-                let text = xml(&waits
-                    .first()
-                    .map(|w| w.describe())
-                    .unwrap_or_else(|| "stuck".into()));
+                let text = xml(&waits.first().map(|w| w.describe()).unwrap_or_else(|| "stuck".into()));
                 let _ = writeln!(
                     body,
                     r##"  <text x="{}" y="{}" text-anchor="middle" class="stuck">✗ stuck: {text}</text>"##,

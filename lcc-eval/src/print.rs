@@ -6,17 +6,7 @@ use std::fmt::{self, Write};
 use crate::atom::Atom;
 use crate::term::Term;
 
-const KEYWORDS: [&str; 9] = [
-    "then",
-    "or",
-    "par",
-    "and",
-    "not",
-    "null",
-    "is",
-    "mod",
-    "constraint",
-];
+const KEYWORDS: [&str; 9] = ["then", "or", "par", "and", "not", "null", "is", "mod", "constraint"];
 
 /// Whether `name` can be written without quotes (the lexer's unquoted atom rule).
 pub fn is_plain_atom(name: &str) -> bool {
@@ -94,10 +84,7 @@ fn write_term(out: &mut impl Write, term: &Term, context: u8) -> fmt::Result {
                 }
                 return Ok(());
             }
-            if *f == Atom::MINUS
-                && args.len() == 1
-                && !matches!(args[0], Term::Int(_) | Term::Float(_))
-            {
+            if *f == Atom::MINUS && args.len() == 1 && !matches!(args[0], Term::Int(_) | Term::Float(_)) {
                 out.write_char('-')?;
                 return write_term(out, &args[0], 3);
             }
@@ -157,10 +144,7 @@ mod tests {
         assert_eq!(show(&Term::atom("it's")), "'it\\'s'");
         assert_eq!(show(&Term::nil()), "[]");
         assert_eq!(
-            show(&Term::list_with_tail(
-                [Term::atom("a"), Term::Int(2)],
-                x.clone()
-            )),
+            show(&Term::list_with_tail([Term::atom("a"), Term::Int(2)], x.clone())),
             "[a, 2 | _0]"
         );
         let plus = |a, b| Term::app("+", vec![a, b]);
@@ -170,10 +154,7 @@ mod tests {
             show(&times(plus(x.clone(), Term::Int(1)), Term::Int(2))),
             "(_0 + 1) * 2"
         );
-        assert_eq!(
-            show(&plus(x.clone(), times(Term::Int(1), Term::Int(2)))),
-            "_0 + 1 * 2"
-        );
+        assert_eq!(show(&plus(x.clone(), times(Term::Int(1), Term::Int(2)))), "_0 + 1 * 2");
         assert_eq!(
             show(&minus(Term::Int(1), minus(Term::Int(2), Term::Int(3)))),
             "1 - (2 - 3)"

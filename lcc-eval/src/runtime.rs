@@ -66,11 +66,7 @@ impl DeadlockReport {
         let mut out = String::new();
         for p in &self.peers {
             let roles: Vec<String> = p.roles.iter().map(|r| r.to_string()).collect();
-            out.push_str(&format!(
-                "peer `{}` (playing {}) is stuck:\n",
-                p.peer,
-                roles.join(", ")
-            ));
+            out.push_str(&format!("peer `{}` (playing {}) is stuck:\n", p.peer, roles.join(", ")));
             for w in &p.waits {
                 let at = sources.position(w.span()).unwrap_or_else(|| "?".into());
                 let text = sources
@@ -339,26 +335,22 @@ impl<'m> Runtime<'m> {
                 }
                 // Sleep until a pending answer arrives (no polling).
                 let ticket = match self.max_time {
-                    Some(max) => {
-                        match wake_rx.recv_timeout(max.saturating_sub(started.elapsed())) {
-                            Ok(t) => t,
-                            Err(_) => {
-                                let error = EvalError::new(
-                                    ErrorKind::TimeLimit,
-                                    format!(
-                                        "the run reached its time limit of {max:?} waiting for a pending constraint"
-                                    ),
-                                    None,
-                                );
-                                return Ok(Run {
-                                    state,
-                                    trace,
-                                    end: RunEnd::Limit(error),
-                                    steps,
-                                });
-                            }
+                    Some(max) => match wake_rx.recv_timeout(max.saturating_sub(started.elapsed())) {
+                        Ok(t) => t,
+                        Err(_) => {
+                            let error = EvalError::new(
+                                ErrorKind::TimeLimit,
+                                format!("the run reached its time limit of {max:?} waiting for a pending constraint"),
+                                None,
+                            );
+                            return Ok(Run {
+                                state,
+                                trace,
+                                end: RunEnd::Limit(error),
+                                steps,
+                            });
                         }
-                    }
+                    },
                     None => wake_rx.recv().expect("the runtime holds a sender"),
                 };
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
@@ -455,13 +447,7 @@ impl<'m> Runtime<'m> {
         })
     }
 
-    fn deliver(
-        &self,
-        state: &mut State,
-        pending: &mut HashMap<u64, Pending>,
-        ticket: u64,
-        ready: &mut Ready,
-    ) {
+    fn deliver(&self, state: &mut State, pending: &mut HashMap<u64, Pending>, ticket: u64, ready: &mut Ready) {
         let Some(handle) = pending.remove(&ticket) else {
             return;
         };
@@ -509,11 +495,9 @@ pub fn parse_peers(spec: &str) -> Result<Vec<PeerSpec>, EvalError> {
         let (role, ids) = group
             .split_once('=')
             .ok_or_else(|| bad(format!("`{group}` should be `role=id1,id2`")))?;
-        let role = crate::facts::parse_term(role.trim())
-            .map_err(|e| bad(format!("`{}` is not a role: {e}", role.trim())))?;
-        if role.name_arity().is_none()
-            || matches!(role, Term::Int(_) | Term::Float(_) | Term::Str(_))
-        {
+        let role =
+            crate::facts::parse_term(role.trim()).map_err(|e| bad(format!("`{}` is not a role: {e}", role.trim())))?;
+        if role.name_arity().is_none() || matches!(role, Term::Int(_) | Term::Float(_) | Term::Str(_)) {
             return Err(bad(format!("`{role}` is not a role name")));
         }
         for id in ids.split(',').map(str::trim) {

@@ -119,14 +119,8 @@ pub fn expand(model: &Model, def: DefId, env: &Env) -> Arc<Proc> {
             });
         }
         Def::Par(a, b) => Proc::Par(expand(model, *a, env), expand(model, *b, env)),
-        Def::Or(_) => Proc::Or {
-            def,
-            env: env.clone(),
-        },
-        Def::Step(_) => Proc::Step {
-            def,
-            env: env.clone(),
-        },
+        Def::Or(_) => Proc::Or { def, env: env.clone() },
+        Def::Step(_) => Proc::Step { def, env: env.clone() },
     })
 }
 
@@ -201,8 +195,7 @@ impl Peer {
     /// The names of the roles the peer currently plays, sorted, without repeats.
     pub fn roles(&self, model: &Model) -> Vec<Atom> {
         let mut roles = Vec::new();
-        self.proc
-            .leaves(&mut |env| roles.push(model.clause(env.clause).name));
+        self.proc.leaves(&mut |env| roles.push(model.clause(env.clause).name));
         roles.sort();
         roles.dedup();
         roles
@@ -291,12 +284,11 @@ impl State {
     /// Delivers the answer of the pending call `ticket` (the peer waiting for it can
     /// then step). Returns `None` if no peer waits for that ticket any more.
     pub fn deliver(&self, ticket: u64, answer: Answer) -> Option<State> {
-        let (i, k) = self.peers.iter().enumerate().find_map(|(i, p)| {
-            p.pending
-                .iter()
-                .position(|c| c.ticket == ticket)
-                .map(|k| (i, k))
-        })?;
+        let (i, k) = self
+            .peers
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| p.pending.iter().position(|c| c.ticket == ticket).map(|k| (i, k)))?;
         let mut next = self.clone();
         let mut peer = (*next.peers[i]).clone();
         let mut call = peer.pending[k].clone();
@@ -449,20 +441,14 @@ impl<'a> Canon<'a> {
                 if same_env(&new, env) {
                     return p;
                 }
-                Arc::new(Proc::Step {
-                    def: *def,
-                    env: new,
-                })
+                Arc::new(Proc::Step { def: *def, env: new })
             }
             Proc::Or { def, env } => {
                 let new = self.env(env);
                 if same_env(&new, env) {
                     return p;
                 }
-                Arc::new(Proc::Or {
-                    def: *def,
-                    env: new,
-                })
+                Arc::new(Proc::Or { def: *def, env: new })
             }
             Proc::Seq { first, rest, env } => {
                 let new_first = self.proc(first.clone());

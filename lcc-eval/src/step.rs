@@ -248,12 +248,7 @@ impl State {
 /// result. Errors are bad input (unknown constraint or role, arithmetic on unbound
 /// values, a panicking provider, a limit) or a peer index out of range; a choice
 /// that names a step that is not enabled gives [`Outcome::Disabled`].
-pub fn step(
-    model: &Model,
-    state: &State,
-    choice: &Choice,
-    ctx: &Context<'_>,
-) -> Result<Outcome, EvalError> {
+pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) -> Result<Outcome, EvalError> {
     if choice.peer >= state.len() {
         return Err(EvalError::new(
             ErrorKind::BadChoice,
@@ -288,10 +283,7 @@ pub fn step(
     next.next_ticket = f.ticket;
     let Some(proc) = fired else {
         let unchanged = f.pending_kept.len() == peer.pending.len()
-            && f.pending_kept
-                .iter()
-                .zip(peer.pending.iter())
-                .all(|(a, b)| a == b);
+            && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b);
         if !unchanged {
             let mut p = (*next.peers[choice.peer]).clone();
             p.pending = f.pending_kept.into_iter().collect();
@@ -402,11 +394,7 @@ fn explore(
         Outcome::Fired(fired) => {
             let widths = fired.widths.clone();
             if choice.pick.is_none() {
-                for &c in fired
-                    .candidates
-                    .iter()
-                    .filter(|&&c| Some(c) != fired.choice.pick)
-                {
+                for &c in fired.candidates.iter().filter(|&&c| Some(c) != fired.choice.pick) {
                     explore(
                         model,
                         state,
@@ -610,9 +598,7 @@ impl<'a> Firing<'a> {
                 let order: Vec<usize> = match self.next_branch() {
                     Some(i) if i < 2 => vec![i as usize],
                     Some(i) => {
-                        return Err(
-                            self.bad_choice(format!("branch {i} of a `par` does not exist"))
-                        );
+                        return Err(self.bad_choice(format!("branch {i} of a `par` does not exist")));
                     }
                     None => vec![0, 1],
                 };
@@ -649,11 +635,7 @@ impl<'a> Firing<'a> {
                 };
                 // A tail call: the caller's role is left before the callee's is entered.
                 let entered = matches!(*body, Proc::Frame { .. })
-                    .then(|| {
-                        self.events
-                            .iter()
-                            .rposition(|e| matches!(e, Event::RoleEntered { .. }))
-                    })
+                    .then(|| self.events.iter().rposition(|e| matches!(e, Event::RoleEntered { .. })))
                     .flatten();
                 match entered {
                     Some(i) => self.events.insert(i, left),
@@ -661,10 +643,7 @@ impl<'a> Firing<'a> {
                 }
                 body
             }
-            _ => Arc::new(Proc::Frame {
-                env: env.clone(),
-                body,
-            }),
+            _ => Arc::new(Proc::Frame { env: env.clone(), body }),
         }
     }
 
@@ -749,10 +728,7 @@ impl<'a> Firing<'a> {
                     Term::Atom(a) => match self.state.index_of(*a) {
                         Some(i) => i,
                         None => {
-                            self.waits.push(Wait::NoPeer {
-                                id,
-                                span: step.span,
-                            });
+                            self.waits.push(Wait::NoPeer { id, span: step.span });
                             return Ok(None);
                         }
                     },
@@ -768,9 +744,8 @@ impl<'a> Firing<'a> {
                         let chosen = match self.pick {
                             Some(p) if candidates.contains(&p) => p,
                             Some(p) => {
-                                return Err(self.bad_choice(format!(
-                                    "peer {p} does not play `{role_name}` and cannot be picked"
-                                )));
+                                return Err(self
+                                    .bad_choice(format!("peer {p} does not play `{role_name}` and cannot be picked")));
                             }
                             None => {
                                 let k = self.ctx.pick.pick(self.state, &candidates);
@@ -783,10 +758,7 @@ impl<'a> Firing<'a> {
                         chosen
                     }
                     _ => {
-                        self.waits.push(Wait::NoPeer {
-                            id,
-                            span: step.span,
-                        });
+                        self.waits.push(Wait::NoPeer { id, span: step.span });
                         return Ok(None);
                     }
                 };
@@ -840,9 +812,7 @@ impl<'a> Firing<'a> {
                 self.subst = s;
                 Some(done)
             }
-            StepKind::Receive { message, from } => {
-                self.receive(message, from, step.guard.as_ref(), env, step.span)?
-            }
+            StepKind::Receive { message, from } => self.receive(message, from, step.guard.as_ref(), env, step.span)?,
             StepKind::Call(to) => {
                 let Some(s) = self.guard(step.guard.as_ref(), env, step.span)? else {
                     return Ok(None);
@@ -867,10 +837,7 @@ impl<'a> Firing<'a> {
                 let id = instantiate(&to.id, &env.vars);
                 let entered = self.enter(&role, &id, clauses)?;
                 if entered.is_none() {
-                    self.waits.push(Wait::NoClause {
-                        role,
-                        span: step.span,
-                    });
+                    self.waits.push(Wait::NoClause { role, span: step.span });
                 }
                 entered
             }
@@ -941,14 +908,7 @@ impl<'a> Firing<'a> {
             }
             let solved = match guard {
                 None => Solved::Found(s),
-                Some(c) => self.solve(
-                    Some(&Goals {
-                        goal: c,
-                        next: None,
-                    }),
-                    env,
-                    s,
-                )?,
+                Some(c) => self.solve(Some(&Goals { goal: c, next: None }), env, s)?,
             };
             match solved {
                 Solved::Found(s) => {
@@ -982,23 +942,11 @@ impl<'a> Firing<'a> {
     // ---- constraints ---------------------------------------------------------
 
     /// Solves a step's constraint from the current bindings; records why not.
-    fn guard(
-        &mut self,
-        guard: Option<&Cond>,
-        env: &Env,
-        span: Span,
-    ) -> Result<Option<Subst>, EvalError> {
+    fn guard(&mut self, guard: Option<&Cond>, env: &Env, span: Span) -> Result<Option<Subst>, EvalError> {
         let Some(cond) = guard else {
             return Ok(Some(self.subst.clone()));
         };
-        match self.solve(
-            Some(&Goals {
-                goal: cond,
-                next: None,
-            }),
-            env,
-            self.subst.clone(),
-        )? {
+        match self.solve(Some(&Goals { goal: cond, next: None }), env, self.subst.clone())? {
             Solved::Found(s) => Ok(Some(s)),
             Solved::Failed => {
                 self.waits.push(Wait::Failed { span });
@@ -1009,12 +957,7 @@ impl<'a> Firing<'a> {
     }
 
     /// The first solution of `goals`, left to right, Prolog style.
-    fn solve(
-        &mut self,
-        goals: Option<&Goals<'_>>,
-        env: &Env,
-        s: Subst,
-    ) -> Result<Solved, EvalError> {
+    fn solve(&mut self, goals: Option<&Goals<'_>>, env: &Env, s: Subst) -> Result<Solved, EvalError> {
         let Some(g) = goals else {
             return Ok(Solved::Found(s));
         };
@@ -1022,10 +965,7 @@ impl<'a> Firing<'a> {
         let term = |t: &Term, s: &Subst| s.resolve(&instantiate(t, &env.vars));
         match &g.goal.kind {
             CondKind::And(a, b) => {
-                let rest = Goals {
-                    goal: b,
-                    next: g.next,
-                };
+                let rest = Goals { goal: b, next: g.next };
                 self.solve(
                     Some(&Goals {
                         goal: a,
@@ -1035,32 +975,11 @@ impl<'a> Firing<'a> {
                     s,
                 )
             }
-            CondKind::Or(a, b) => match self.solve(
-                Some(&Goals {
-                    goal: a,
-                    next: g.next,
-                }),
-                env,
-                s.clone(),
-            )? {
-                Solved::Failed => self.solve(
-                    Some(&Goals {
-                        goal: b,
-                        next: g.next,
-                    }),
-                    env,
-                    s,
-                ),
+            CondKind::Or(a, b) => match self.solve(Some(&Goals { goal: a, next: g.next }), env, s.clone())? {
+                Solved::Failed => self.solve(Some(&Goals { goal: b, next: g.next }), env, s),
                 other => Ok(other),
             },
-            CondKind::Not(c) => match self.solve(
-                Some(&Goals {
-                    goal: c,
-                    next: None,
-                }),
-                env,
-                s.clone(),
-            )? {
+            CondKind::Not(c) => match self.solve(Some(&Goals { goal: c, next: None }), env, s.clone())? {
                 Solved::Found(_) => Ok(Solved::Failed),
                 Solved::Failed => self.solve(g.next, env, s),
                 Solved::Pending => Ok(Solved::Pending),
@@ -1171,10 +1090,7 @@ impl<'a> Firing<'a> {
                 let list: Vec<String> = arities.iter().map(|a| a.to_string()).collect();
                 EvalError::new(
                     ErrorKind::ConstraintArity,
-                    format!(
-                        "`{name}` takes {} argument(s), not {arity}",
-                        list.join(" or ")
-                    ),
+                    format!("`{name}` takes {} argument(s), not {arity}", list.join(" or ")),
                     Some(span),
                 )
             });
@@ -1191,8 +1107,7 @@ impl<'a> Firing<'a> {
         };
         let answer = match existing {
             Some(PendingCall {
-                answer: Some(answer),
-                ..
+                answer: Some(answer), ..
             }) => answer,
             Some(waiting) => {
                 self.waits.push(Wait::Pending {
@@ -1307,9 +1222,7 @@ impl<'a> Firing<'a> {
                 match answers.into_iter().nth(index) {
                     Some(chosen) => self.answer(chosen, call, name, canonical, span),
                     None if index == 0 => self.answer(Answer::Failed, call, name, canonical, span),
-                    None => {
-                        Err(self.bad_choice(format!("outcome {index} of `{call}` does not exist")))
-                    }
+                    None => Err(self.bad_choice(format!("outcome {index} of `{call}` does not exist"))),
                 }
             }
         }

@@ -224,10 +224,7 @@ impl Subst {
                 if args.iter().all(|a| self.is_resolved(a)) {
                     return t.clone();
                 }
-                Term::Compound(
-                    *f,
-                    args.iter().map(|a| self.resolve_in(a, expanding)).collect(),
-                )
+                Term::Compound(*f, args.iter().map(|a| self.resolve_in(a, expanding)).collect())
             }
             _ => t.clone(),
         }
@@ -305,9 +302,7 @@ impl Subst {
                 if std::sync::Arc::ptr_eq(xs, ys) {
                     return true;
                 }
-                xs.iter()
-                    .zip(ys.iter())
-                    .all(|(x, y)| self.unify_in(x, y, trail))
+                xs.iter().zip(ys.iter()).all(|(x, y)| self.unify_in(x, y, trail))
             }
             (x, y) => x == y,
         }
@@ -359,10 +354,7 @@ mod tests {
             &f(vec![x.clone(), Term::atom("b")]),
             &f(vec![Term::atom("a"), y.clone()])
         ));
-        assert_eq!(
-            s.resolve(&f(vec![x, y])),
-            f(vec![Term::atom("a"), Term::atom("b")])
-        );
+        assert_eq!(s.resolve(&f(vec![x, y])), f(vec![Term::atom("a"), Term::atom("b")]));
     }
 
     #[test]
@@ -384,10 +376,7 @@ mod tests {
         }
         // Binds 20 more variables (growing into a map), then fails on the last argument.
         let xs: Vec<Term> = (100..120).map(Term::var).chain([Term::atom("a")]).collect();
-        let ys: Vec<Term> = (0..20)
-            .map(|_| Term::atom("x"))
-            .chain([Term::atom("b")])
-            .collect();
+        let ys: Vec<Term> = (0..20).map(|_| Term::atom("x")).chain([Term::atom("b")]).collect();
         assert!(!s.unify(&f(xs), &f(ys)));
         assert_eq!(s.len(), 10);
         assert_eq!(s.resolve(&Term::var(3)), Term::Int(3));

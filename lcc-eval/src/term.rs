@@ -104,14 +104,8 @@ impl Term {
     }
 
     /// The list of `items` ending in `tail` (`[]` for a proper list).
-    pub fn list_with_tail(
-        items: impl IntoIterator<Item = Term, IntoIter: DoubleEndedIterator>,
-        tail: Term,
-    ) -> Term {
-        items
-            .into_iter()
-            .rev()
-            .fold(tail, |acc, item| Term::cons(item, acc))
+    pub fn list_with_tail(items: impl IntoIterator<Item = Term, IntoIter: DoubleEndedIterator>, tail: Term) -> Term {
+        items.into_iter().rev().fold(tail, |acc, item| Term::cons(item, acc))
     }
 
     /// The proper list of `items`.
@@ -155,9 +149,7 @@ impl Term {
     /// `(head, tail)` if this term is a list cell.
     pub fn as_cons(&self) -> Option<(&Term, &Term)> {
         match self {
-            Term::Compound(f, args) if *f == Atom::CONS && args.len() == 2 => {
-                Some((&args[0], &args[1]))
-            }
+            Term::Compound(f, args) if *f == Atom::CONS && args.len() == 2 => Some((&args[0], &args[1])),
             _ => None,
         }
     }
@@ -287,10 +279,7 @@ mod tests {
     fn lists_are_cons_cells() {
         let l = Term::list([Term::Int(1), Term::Int(2)]);
         assert_eq!(l.list_items(), Some(vec![Term::Int(1), Term::Int(2)]));
-        assert_eq!(
-            Term::list_with_tail([Term::Int(1)], Term::var(0)).list_items(),
-            None
-        );
+        assert_eq!(Term::list_with_tail([Term::Int(1)], Term::var(0)).list_items(), None);
         assert_eq!(Term::app("f", vec![]), Term::atom("f"));
         assert!(std::mem::size_of::<Term>() <= 24);
     }
@@ -300,9 +289,6 @@ mod tests {
         let t = Term::app("f", vec![Term::var(7), Term::var(3), Term::var(7)]);
         let (out, n) = renumber(&[t]);
         assert_eq!(n, 2);
-        assert_eq!(
-            out[0],
-            Term::app("f", vec![Term::var(0), Term::var(1), Term::var(0)])
-        );
+        assert_eq!(out[0], Term::app("f", vec![Term::var(0), Term::var(1), Term::var(0)]));
     }
 }

@@ -115,15 +115,14 @@ impl Constraint for Offloaded {
                 peer,
                 role,
             };
-            let answer =
-                catch_unwind(AssertUnwindSafe(|| inner.call(&request))).unwrap_or_else(|panic| {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "no message".into());
-                    Answer::Error(format!("panicked: {message}"))
-                });
+            let answer = catch_unwind(AssertUnwindSafe(|| inner.call(&request))).unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Answer::Error(format!("panicked: {message}"))
+            });
             match answer {
                 Answer::Pending(nested) => {
                     let source = nested.clone();

@@ -44,9 +44,7 @@ impl Trace {
         self.entries
             .iter()
             .filter_map(|e| match &e.event {
-                Event::Sent {
-                    from, to, message, ..
-                } => Some((*from, *to, message.to_string())),
+                Event::Sent { from, to, message, .. } => Some((*from, *to, message.to_string())),
                 _ => None,
             })
             .collect()
@@ -123,14 +121,10 @@ pub fn describe(event: &Event) -> String {
 fn json_event(event: &Event) -> Value {
     let a = |a: &Address| json!({"role": a.role.name(), "id": a.id.name()});
     match event {
-        Event::Sent {
-            from, to, message, ..
-        } => {
+        Event::Sent { from, to, message, .. } => {
             json!({"event": "sent", "from": a(from), "to": a(to), "message": message.to_string()})
         }
-        Event::Received {
-            from, to, message, ..
-        } => {
+        Event::Received { from, to, message, .. } => {
             json!({"event": "received", "from": a(from), "to": a(to), "message": message.to_string()})
         }
         Event::Called { call, .. } => json!({"event": "called", "call": call.to_string()}),

@@ -4,17 +4,12 @@
 mod common;
 
 use lcc_eval::{
-    Answer, ErrorKind, EvalError, Facts, Limits, Providers, RunEnd, Runtime, Sources,
-    default_peers, parse_peers,
+    Answer, ErrorKind, EvalError, Facts, Limits, Providers, RunEnd, Runtime, Sources, default_peers, parse_peers,
 };
 use lcc_syntax::FileId;
 
 /// Runs `text` (as `m.lcc`) with built-ins plus `extra`; returns the error located.
-fn error_of(
-    text: &str,
-    peers: &str,
-    extra: impl FnOnce(&mut Providers, &mut Sources),
-) -> (EvalError, String) {
+fn error_of(text: &str, peers: &str, extra: impl FnOnce(&mut Providers, &mut Sources)) -> (EvalError, String) {
     let mut sources = Sources::new();
     let model = common::model(&mut sources, "m.lcc", text);
     let mut providers = Providers::with_builtins();
@@ -30,10 +25,7 @@ fn error_of(
 fn unknown_constraint() {
     let (err, at) = error_of("a(r, I) ::\n  null <- nosuch(1)", "r=p", |_, _| {});
     assert_eq!(err.kind, ErrorKind::UnknownConstraint);
-    assert_eq!(
-        at,
-        "m.lcc:2:11: error: no provider defines the constraint `nosuch`"
-    );
+    assert_eq!(at, "m.lcc:2:11: error: no provider defines the constraint `nosuch`");
 }
 
 #[test]
@@ -45,22 +37,14 @@ fn wrong_arity() {
 
 #[test]
 fn runaway_recursion_in_a_facts_file() {
-    let (err, at) = error_of(
-        "a(r, I) ::\n  null <- forever(1)",
-        "r=p",
-        |providers, sources| {
-            let text = "forever(X) :- forever(X).\n";
-            let file = sources.add("loop.pl", text);
-            Facts::parse(file, "loop.pl", text)
-                .unwrap()
-                .register(providers);
-        },
-    );
+    let (err, at) = error_of("a(r, I) ::\n  null <- forever(1)", "r=p", |providers, sources| {
+        let text = "forever(X) :- forever(X).\n";
+        let file = sources.add("loop.pl", text);
+        Facts::parse(file, "loop.pl", text).unwrap().register(providers);
+    });
     assert_eq!(err.kind, ErrorKind::ConstraintError);
     assert!(
-        at.starts_with(
-            "m.lcc:2:11: error: the constraint `forever(1)` reported an error: runaway recursion"
-        ),
+        at.starts_with("m.lcc:2:11: error: the constraint `forever(1)` reported an error: runaway recursion"),
         "{at}"
     );
     assert!(at.contains("(rule at loop.pl:1:1)"), "{at}");
@@ -159,10 +143,7 @@ fn a_facts_file_with_a_syntax_error() {
         "bad.pl:2:7: error: bad.pl:2:7: expected `)` or `,`, found `:-`"
     );
     let bad_char = Facts::parse(FileId(9), "x.pl", "ok(1) & ok(2).").unwrap_err();
-    assert_eq!(
-        bad_char.message,
-        "x.pl:1:7: `&` is not part of the facts syntax"
-    );
+    assert_eq!(bad_char.message, "x.pl:1:7: `&` is not part of the facts syntax");
 }
 
 #[test]
@@ -178,11 +159,7 @@ fn arithmetic_on_unbound_values() {
 #[test]
 fn a_term_growing_past_its_limit() {
     let mut sources = Sources::new();
-    let model = common::model(
-        &mut sources,
-        "m.lcc",
-        "a(grow(L), I) :: a(grow([x | L]), I)",
-    );
+    let model = common::model(&mut sources, "m.lcc", "a(grow(L), I) :: a(grow([x | L]), I)");
     let err = Runtime::new(&model, Providers::with_builtins())
         .limits(Limits {
             max_term_size: 100,
@@ -226,26 +203,14 @@ fn calling_a_role_no_clause_defines() {
     let parsed = lcc_syntax::parse(FileId(0), "a(r, I) :: a(ghost, I)");
     let errors = lcc_eval::Model::lower(&parsed.model).unwrap_err();
     assert_eq!(errors[0].kind, ErrorKind::UnknownRole);
-    assert_eq!(
-        errors[0].message,
-        "no clause defines the role `ghost/0` called here"
-    );
+    assert_eq!(errors[0].message, "no clause defines the role `ghost/0` called here");
 }
 
 #[test]
 fn bad_peer_lists_and_roles() {
-    assert_eq!(
-        parse_peers("r").unwrap_err().message,
-        "`r` should be `role=id1,id2`"
-    );
-    assert_eq!(
-        parse_peers("r=").unwrap_err().message,
-        "an Id is missing in `r=`"
-    );
-    assert_eq!(
-        parse_peers("").unwrap_err().message,
-        "the peer list is empty"
-    );
+    assert_eq!(parse_peers("r").unwrap_err().message, "`r` should be `role=id1,id2`");
+    assert_eq!(parse_peers("r=").unwrap_err().message, "an Id is missing in `r=`");
+    assert_eq!(parse_peers("").unwrap_err().message, "the peer list is empty");
     let mut sources = Sources::new();
     let model = common::model(&mut sources, "m.lcc", "a(r, I) :: null");
     let err = Runtime::new(&model, Providers::with_builtins())

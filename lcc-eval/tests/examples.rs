@@ -6,13 +6,7 @@ mod common;
 use common::run_stdlib;
 use lcc_eval::{RunEnd, msc};
 
-fn snapshot(
-    name: &str,
-    model: &str,
-    facts: &str,
-    peers: Option<&str>,
-    max_steps: Option<u64>,
-) -> lcc_eval::Run {
+fn snapshot(name: &str, model: &str, facts: &str, peers: Option<&str>, max_steps: Option<u64>) -> lcc_eval::Run {
     let (run, sources) = run_stdlib(model, facts, peers, max_steps);
     insta::assert_snapshot!(format!("{name}_trace"), run.trace.text(&sources));
     insta::assert_snapshot!(format!("{name}_mermaid"), msc::mermaid(&run.trace));
@@ -36,12 +30,7 @@ fn greeter_and_responder() {
         None,
         None,
     );
-    let (_, sources) = run_stdlib(
-        "stdlib/examples/greeter.lcc",
-        "stdlib/facts/greeter.pl",
-        None,
-        None,
-    );
+    let (_, sources) = run_stdlib("stdlib/examples/greeter.lcc", "stdlib/facts/greeter.pl", None, None);
     insta::assert_snapshot!("greeter_json", run.trace.json_lines(&sources));
     insta::assert_snapshot!("greeter_svg", msc::svg(&run.trace));
     assert_eq!(run.end, RunEnd::Finished);
@@ -119,10 +108,7 @@ fn contract_net_awards_the_cheapest() {
     );
     assert_eq!(run.end, RunEnd::Finished, "{:?}", run.end);
     let msgs = sent(&run);
-    assert!(
-        msgs.contains(&"manager1 -> contractor2: award".to_string()),
-        "{msgs:?}"
-    );
+    assert!(msgs.contains(&"manager1 -> contractor2: award".to_string()), "{msgs:?}");
     assert!(
         msgs.contains(&"manager1 -> contractor1: reject".to_string()),
         "{msgs:?}"
@@ -144,10 +130,7 @@ fn auction_sells_to_the_best_offer() {
         msgs.contains(&"auctioneer1 -> bidder3: result(bidder2, 150)".to_string()),
         "{msgs:?}"
     );
-    assert!(
-        msgs.contains(&"bidder3 -> auctioneer1: pass".to_string()),
-        "{msgs:?}"
-    );
+    assert!(msgs.contains(&"bidder3 -> auctioneer1: pass".to_string()), "{msgs:?}");
 }
 
 #[test]
@@ -180,26 +163,12 @@ fn published_load_balancing_policy_deadlocks_as_parsed() {
 
 #[test]
 fn same_seed_same_trace_and_svg_is_well_formed() {
-    let (a, _) = run_stdlib(
-        "stdlib/examples/auction.lcc",
-        "stdlib/facts/auction.pl",
-        None,
-        None,
-    );
-    let (b, _) = run_stdlib(
-        "stdlib/examples/auction.lcc",
-        "stdlib/facts/auction.pl",
-        None,
-        None,
-    );
+    let (a, _) = run_stdlib("stdlib/examples/auction.lcc", "stdlib/facts/auction.pl", None, None);
+    let (b, _) = run_stdlib("stdlib/examples/auction.lcc", "stdlib/facts/auction.pl", None, None);
     assert_eq!(a.trace, b.trace);
     let svg = msc::svg(&a.trace);
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert_eq!(
-        svg.matches("class=\"head\"").count(),
-        4,
-        "one lifeline per peer"
-    );
+    assert_eq!(svg.matches("class=\"head\"").count(), 4, "one lifeline per peer");
     assert_eq!(
         svg.matches("class=\"msg\"").count(),
         a.trace.messages().len(),

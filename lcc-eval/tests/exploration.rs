@@ -11,12 +11,7 @@ use lcc_eval::{Context, Model, PeerSpec, Providers, State, default_peers, enable
 
 /// Explores every reachable state; returns (states, terminal states where some
 /// peer has not finished).
-fn explore(
-    model: &Model,
-    providers: &Providers,
-    peers: &[PeerSpec],
-    limit: usize,
-) -> (usize, Vec<State>) {
+fn explore(model: &Model, providers: &Providers, peers: &[PeerSpec], limit: usize) -> (usize, Vec<State>) {
     let ctx = Context::new(providers);
     let (start, _) = State::start(model, peers).unwrap();
     let mut seen = HashSet::from([start.clone()]);
@@ -40,26 +35,14 @@ fn explore(
 fn stdlib(model: &str, facts: &str) -> (Model, Providers) {
     let root = common::root();
     let mut sources = lcc_eval::Sources::new();
-    let m = common::model(
-        &mut sources,
-        model,
-        &std::fs::read_to_string(root.join(model)).unwrap(),
-    );
-    let p = common::providers(
-        &mut sources,
-        facts,
-        &std::fs::read_to_string(root.join(facts)).unwrap(),
-    )
-    .unwrap();
+    let m = common::model(&mut sources, model, &std::fs::read_to_string(root.join(model)).unwrap());
+    let p = common::providers(&mut sources, facts, &std::fs::read_to_string(root.join(facts)).unwrap()).unwrap();
     (m, p)
 }
 
 #[test]
 fn every_interleaving_of_the_philosophers_finishes() {
-    let (m, p) = stdlib(
-        "stdlib/examples/philosophers.lcc",
-        "stdlib/facts/philosophers.pl",
-    );
+    let (m, p) = stdlib("stdlib/examples/philosophers.lcc", "stdlib/facts/philosophers.pl");
     let (states, stuck) = explore(&m, &p, &default_peers(&m), 200_000);
     println!("philosophers: {states} states");
     assert!(states > 100);
@@ -68,10 +51,7 @@ fn every_interleaving_of_the_philosophers_finishes() {
 
 #[test]
 fn every_interleaving_of_the_contract_net_finishes() {
-    let (m, p) = stdlib(
-        "stdlib/examples/contract-net.lcc",
-        "stdlib/facts/contract-net.pl",
-    );
+    let (m, p) = stdlib("stdlib/examples/contract-net.lcc", "stdlib/facts/contract-net.pl");
     let (states, stuck) = explore(&m, &p, &default_peers(&m), 200_000);
     println!("contract net: {states} states");
     assert!(stuck.is_empty(), "{} deadlocked states", stuck.len());
@@ -84,9 +64,6 @@ fn the_published_load_balancing_policy_can_deadlock() {
         "stdlib/facts/load-balancing.pl",
     );
     let (states, stuck) = explore(&m, &p, &parse_peers("idle=pm1,pm2").unwrap(), 200_000);
-    println!(
-        "load balancing (published): {states} states, {} deadlocks",
-        stuck.len()
-    );
+    println!("load balancing (published): {states} states, {} deadlocks", stuck.len());
     assert!(!stuck.is_empty());
 }

@@ -28,17 +28,12 @@ fn peak_during(text: &str, peers: &str, expect_steps: u64) -> isize {
 #[test]
 fn a_million_iterations_in_bounded_memory() {
     let _one_at_a_time = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
-    let counter = |n: u64| {
-        format!("a(count({n}), I) :: null\na(count(N), I) :: a(count(M), I) <- M is N + 1")
-    };
+    let counter = |n: u64| format!("a(count({n}), I) :: null\na(count(N), I) :: a(count(M), I) <- M is N + 1");
     // One step per iteration (plus the last `null`): the tail call replaces the role instance.
     let small = peak_during(&counter(1_000), "count(0)=p", 1_001);
     let large = peak_during(&counter(1_000_000), "count(0)=p", 1_000_001);
     println!("peak extra bytes: 1,000 iterations {small}, 1,000,000 iterations {large}");
-    assert!(
-        large <= small + 4096,
-        "memory grew with iterations: {small} -> {large}"
-    );
+    assert!(large <= small + 4096, "memory grew with iterations: {small} -> {large}");
     assert!(large < 64 * 1024, "{large} bytes");
 }
 
@@ -55,8 +50,5 @@ fn a_ping_pong_loop_in_bounded_memory() {
     let small = peak_during(&pingpong(100), "pinger(0)=a;ponger=b", 100 * 6 + 2);
     let large = peak_during(&pingpong(100_000), "pinger(0)=a;ponger=b", 100_000 * 6 + 2);
     println!("peak extra bytes: 100 rounds {small}, 100,000 rounds {large}");
-    assert!(
-        large <= small + 4096,
-        "memory grew with rounds: {small} -> {large}"
-    );
+    assert!(large <= small + 4096, "memory grew with rounds: {small} -> {large}");
 }

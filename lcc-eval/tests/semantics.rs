@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lcc_eval::{
-    Answer, Atom, Choice, Context, ErrorKind, Event, Model, Outcome, PeerSpec, Pending, Providers,
-    RunEnd, Runtime, Sources, State, Term, Wait, enabled, step,
+    Answer, Atom, Choice, Context, ErrorKind, Event, Model, Outcome, PeerSpec, Pending, Providers, RunEnd, Runtime,
+    Sources, State, Term, Wait, enabled, step,
 };
 use lcc_syntax::ast::Mode;
 
@@ -29,9 +29,7 @@ fn peers(list: &[(&str, &str)]) -> Vec<PeerSpec> {
 
 fn run(text: &str, list: &[(&str, &str)]) -> lcc_eval::Run {
     let m = model(text);
-    Runtime::new(&m, Providers::with_builtins())
-        .run(&peers(list))
-        .unwrap()
+    Runtime::new(&m, Providers::with_builtins()).run(&peers(list)).unwrap()
 }
 
 fn received(run: &lcc_eval::Run) -> Vec<String> {
@@ -85,20 +83,10 @@ fn a_choice_waits_until_an_alternative_can_fire() {
 
 #[test]
 fn all_alternatives_failed_is_stuck() {
-    let r = run(
-        "a(r, I) :: (null <- fail) or (null <- 1 > 2)",
-        &[("p", "r")],
-    );
-    let RunEnd::Stuck(report) = r.end else {
-        panic!()
-    };
+    let r = run("a(r, I) :: (null <- fail) or (null <- 1 > 2)", &[("p", "r")]);
+    let RunEnd::Stuck(report) = r.end else { panic!() };
     assert_eq!(report.peers[0].waits.len(), 2);
-    assert!(
-        report.peers[0]
-            .waits
-            .iter()
-            .all(|w| matches!(w, Wait::Failed { .. }))
-    );
+    assert!(report.peers[0].waits.iter().all(|w| matches!(w, Wait::Failed { .. })));
 }
 
 #[test]
@@ -109,10 +97,7 @@ fn receive_takes_the_oldest_matching_message() {
         &[("sender", "s"), ("receiver", "r")],
     );
     assert_eq!(r.end, RunEnd::Finished);
-    assert_eq!(
-        received(&r),
-        ["receiver: a(1)", "receiver: a(2)", "receiver: b(1)"]
-    );
+    assert_eq!(received(&r), ["receiver: a(1)", "receiver: a(2)", "receiver: b(1)"]);
 }
 
 #[test]
@@ -138,10 +123,7 @@ fn a_guarded_receive_consumes_nothing_when_no_message_satisfies_it() {
     let RunEnd::Stuck(report) = &r.end else {
         panic!("{:?}", r.end)
     };
-    assert!(matches!(
-        report.peers[0].waits[0],
-        Wait::Message { rejected: 1, .. }
-    ));
+    assert!(matches!(report.peers[0].waits[0], Wait::Message { rejected: 1, .. }));
     assert_eq!(r.state.messages().count(), 1);
 }
 
@@ -173,9 +155,7 @@ fn a_send_to_a_role_nobody_plays_waits_and_is_reported_with_its_span() {
     let r = Runtime::new(&m, Providers::with_builtins())
         .run(&peers(&[("p", "s")]))
         .unwrap();
-    let RunEnd::Stuck(report) = r.end else {
-        panic!()
-    };
+    let RunEnd::Stuck(report) = r.end else { panic!() };
     assert_eq!(
         report.render(&sources),
         "peer `p` (playing s) is stuck:\n  m.lcc:2:3: waits to send to a(nobody, _): no peer plays `nobody`\n      at `m => a(nobody, R)`\n"
@@ -185,14 +165,13 @@ fn a_send_to_a_role_nobody_plays_waits_and_is_reported_with_its_span() {
 #[test]
 fn the_deadlock_report_shows_messages_addressed_to_another_role() {
     let mut sources = Sources::new();
-    let text = "a(client, C) :: hello => a(server, s)\na(server, S) :: a(busy, S)\na(busy, S) :: hello <= a(client, C)\n";
+    let text =
+        "a(client, C) :: hello => a(server, s)\na(server, S) :: a(busy, S)\na(busy, S) :: hello <= a(client, C)\n";
     let m = common::model(&mut sources, "m.lcc", text);
     let r = Runtime::new(&m, Providers::with_builtins())
         .run(&peers(&[("c", "client"), ("s", "server")]))
         .unwrap();
-    let RunEnd::Stuck(report) = r.end else {
-        panic!()
-    };
+    let RunEnd::Stuck(report) = r.end else { panic!() };
     assert_eq!(
         report.render(&sources),
         "peer `s` (playing busy) is stuck:\n  m.lcc:3:15: waits for `hello` from a(client, _0)\n      at `hello <= a(client, C)`\n  \
@@ -301,12 +280,7 @@ fn enabled_lists_every_pick_and_every_constraint_outcome() {
 
 #[test]
 fn replaying_the_choices_of_a_trace_reproduces_the_run() {
-    let (run, _) = common::run_stdlib(
-        "stdlib/examples/auction.lcc",
-        "stdlib/facts/auction.pl",
-        None,
-        None,
-    );
+    let (run, _) = common::run_stdlib("stdlib/examples/auction.lcc", "stdlib/facts/auction.pl", None, None);
     let mut sources = Sources::new();
     let root = common::root();
     let m = common::model(
@@ -343,9 +317,7 @@ fn a_pending_answer_wakes_its_peer_when_resolved() {
         });
         Answer::Pending(pending)
     });
-    let r = Runtime::new(&m, providers)
-        .run(&peers(&[("p", "r")]))
-        .unwrap();
+    let r = Runtime::new(&m, providers).run(&peers(&[("p", "r")])).unwrap();
     assert_eq!(r.end, RunEnd::Finished);
     let outcomes: Vec<&str> = r
         .trace
@@ -365,19 +337,14 @@ fn the_threaded_runtime_overlaps_slow_constraints() {
     let mut providers = Providers::with_builtins();
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = calls.clone();
-    providers.register_fn(
-        "io",
-        &[Mode::In],
-        "Blocks for the given milliseconds.",
-        move |args| {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let Term::Int(ms) = args[0] else {
-                return Answer::Error("ms".into());
-            };
-            std::thread::sleep(Duration::from_millis(ms as u64));
-            Answer::yes()
-        },
-    );
+    providers.register_fn("io", &[Mode::In], "Blocks for the given milliseconds.", move |args| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Term::Int(ms) = args[0] else {
+            return Answer::Error("ms".into());
+        };
+        std::thread::sleep(Duration::from_millis(ms as u64));
+        Answer::yes()
+    });
     let list = peers(&[("p1", "r"), ("p2", "r"), ("p3", "r"), ("p4", "r")]);
     let started = Instant::now();
     let r = Runtime::threaded(&m, providers, 4).run(&list).unwrap();

@@ -71,11 +71,7 @@ fn arb_ref() -> impl Strategy<Value = Ref> {
         prop_oneof![Just("a"), Just("b")].prop_map(|n| Ref::F(n, vec![])),
     ];
     leaf.prop_recursive(3, 16, 3, |inner| {
-        (
-            prop_oneof![Just("f"), Just("g")],
-            prop::collection::vec(inner, 1..3),
-        )
-            .prop_map(|(n, args)| Ref::F(n, args))
+        (prop_oneof![Just("f"), Just("g")], prop::collection::vec(inner, 1..3)).prop_map(|(n, args)| Ref::F(n, args))
     })
 }
 

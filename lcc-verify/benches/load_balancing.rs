@@ -38,13 +38,7 @@ fn peers(n: usize) -> Vec<lcc_eval::PeerSpec> {
     parse_peers(&format!("pm={}", ids.join(","))).unwrap()
 }
 
-fn search(
-    model: &Model,
-    abstraction: &Abstraction,
-    n: usize,
-    reductions: Reductions,
-    limits: Limits,
-) -> Report {
+fn search(model: &Model, abstraction: &Abstraction, n: usize, reductions: Reductions, limits: Limits) -> Report {
     let mut v = Verifier::new(model, peers(n), abstraction.clone());
     v.reductions = reductions;
     v.limits = limits;
@@ -52,10 +46,7 @@ fn search(
 }
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn none() -> Reductions {

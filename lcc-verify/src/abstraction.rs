@@ -95,21 +95,13 @@ impl ConstraintModel for DefaultModel {
                 }
             })
             .collect();
-        let mut out: Vec<Answer> = product(&choices)
-            .into_iter()
-            .map(Answer::solution)
-            .collect();
+        let mut out: Vec<Answer> = product(&choices).into_iter().map(Answer::solution).collect();
         out.push(Answer::Failed);
         out
     }
 
     fn describe(&self) -> String {
-        let outs = self
-            .signature
-            .params
-            .iter()
-            .filter(|p| p.0 != Mode::In)
-            .count();
+        let outs = self.signature.params.iter().filter(|p| p.0 != Mode::In).count();
         if outs == 0 {
             "succeeds or fails (default abstraction)".into()
         } else {

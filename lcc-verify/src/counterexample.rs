@@ -47,10 +47,7 @@ pub fn replay(
     for (k, &want) in states.iter().enumerate().skip(1) {
         let succs = successors(model, &ctx, &cur)?;
         let found = succs.into_iter().find(|s| {
-            s.node
-                .state
-                .peers()
-                .all(|p| p.inbox().count() <= bounds.inbox)
+            s.node.state.peers().all(|p| p.inbox().count() <= bounds.inbox)
                 && explored
                     .visited
                     .get(&encode(&s.node.state, &s.node.asleep, symmetry).bytes)
@@ -86,12 +83,7 @@ pub fn replay(
 
 /// What peer `peer` waits for in `node` (its steps under lcc-eval's default
 /// choice and the first outcomes that block it).
-pub fn waits(
-    model: &Model,
-    providers: &Providers,
-    node: &Node,
-    peer: usize,
-) -> Result<Vec<Wait>, EvalError> {
+pub fn waits(model: &Model, providers: &Providers, node: &Node, peer: usize) -> Result<Vec<Wait>, EvalError> {
     let ctx = context(providers);
     let mut choice = Choice::peer(peer);
     // Try outcome combinations until one blocks (a sleeping peer blocked on one).

@@ -24,10 +24,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use lcc_eval::model::{Def, DefId};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{
-    Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, State, Wait, enabled,
-    step,
-};
+use lcc_eval::{Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, State, Wait, enabled, step};
 use lcc_syntax::Span;
 
 use crate::encode::{Symmetry, encode, fingerprint};
@@ -87,11 +84,7 @@ pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<S
             continue;
         }
         can_fire[p] = true;
-        let (def, thread) = locate(
-            model,
-            state.peer(p).proc(),
-            f.choice.path.as_deref().unwrap_or(&[]),
-        );
+        let (def, thread) = locate(model, state.peer(p).proc(), f.choice.path.as_deref().unwrap_or(&[]));
         let mut asleep = node.asleep.clone();
         for e in &f.events {
             if let Event::Sent { to, .. } = e
@@ -106,10 +99,7 @@ pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<S
             }
         }
         out.push(Succ {
-            node: Node {
-                state: f.state,
-                asleep,
-            },
+            node: Node { state: f.state, asleep },
             peer: p,
             mv: Move::Fire {
                 choice: f.choice,
@@ -465,21 +455,14 @@ impl Search<'_> {
         for s in successors(self.model, &ctx, node)? {
             let (fired, thread, step, events) = match s.mv {
                 Move::Fire {
-                    thread,
-                    step,
-                    events,
-                    ..
+                    thread, step, events, ..
                 } => (true, thread, step, events),
                 Move::Sleep { .. } => (false, Vec::new(), None, Vec::new()),
             };
             if fired {
                 out.enabled.push((s.peer as u8, thread.clone()));
             }
-            if s.node
-                .state
-                .peers()
-                .any(|p| p.inbox().count() > self.bounds.inbox)
-            {
+            if s.node.state.peers().any(|p| p.inbox().count() > self.bounds.inbox) {
                 out.cut = true;
                 continue;
             }
@@ -557,9 +540,7 @@ impl Search<'_> {
         });
         let bar = if self.progress && std::io::stderr().is_terminal() {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("template"),
-            );
+            bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("template"));
             bar
         } else {
             ProgressBar::hidden()
@@ -572,9 +553,7 @@ impl Search<'_> {
         'levels: while !frontier.is_empty() {
             let mut next: Vec<(u32, Node)> = Vec::new();
             for chunk in frontier.chunks(batch) {
-                if let Some(stop) =
-                    self.limit_hit(&graph, &visited, started, next.len() + frontier.len())
-                {
+                if let Some(stop) = self.limit_hit(&graph, &visited, started, next.len() + frontier.len()) {
                     stopped = Some(stop);
                     break 'levels;
                 }
@@ -586,21 +565,13 @@ impl Search<'_> {
                         cut += 1;
                     }
                     let thread_ids: Vec<u32> = {
-                        let mut ids: Vec<u32> = exp
-                            .enabled
-                            .into_iter()
-                            .map(|t| graph.threads.intern(t))
-                            .collect();
+                        let mut ids: Vec<u32> = exp.enabled.into_iter().map(|t| graph.threads.intern(t)).collect();
                         ids.sort_unstable();
                         ids
                     };
                     let enabled = graph.thread_sets.intern(thread_ids);
                     let info = &mut graph.nodes[src as usize];
-                    info.status = if exp.cut {
-                        Status::Cut
-                    } else {
-                        Status::Expanded
-                    };
+                    info.status = if exp.cut { Status::Cut } else { Status::Expanded };
                     info.enabled = enabled;
                     let depth = info.depth + 1;
                     for p in exp.succs {
@@ -659,11 +630,7 @@ impl Search<'_> {
         }
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let unexpanded = graph
-            .nodes
-            .iter()
-            .filter(|n| n.status == Status::Unexpanded)
-            .count() as u64;
+        let unexpanded = graph.nodes.iter().filter(|n| n.status == Status::Unexpanded).count() as u64;
         let key_bytes = visited.key_bytes();
         let stats = Stats {
             states: graph.nodes.len() as u64,
@@ -671,8 +638,7 @@ impl Search<'_> {
             depth: graph.nodes.iter().map(|n| n.depth).max().unwrap_or(0),
             seconds,
             states_per_second: graph.nodes.len() as f64 / seconds.max(1e-9),
-            bytes_per_state: graph.bytes_per_state(key_bytes)
-                + if symmetry.is_trivial() { 0.0 } else { n as f64 },
+            bytes_per_state: graph.bytes_per_state(key_bytes) + if symmetry.is_trivial() { 0.0 } else { n as f64 },
             unexpanded,
             cut,
             stopped,
@@ -687,13 +653,7 @@ impl Search<'_> {
         })
     }
 
-    fn limit_hit(
-        &self,
-        graph: &Graph,
-        visited: &Visited,
-        started: Instant,
-        frontier: usize,
-    ) -> Option<Stop> {
+    fn limit_hit(&self, graph: &Graph, visited: &Visited, started: Instant, frontier: usize) -> Option<Stop> {
         if let Some(max) = self.limits.states
             && graph.nodes.len() as u64 >= max
         {
@@ -706,8 +666,7 @@ impl Search<'_> {
         }
         if let Some(max) = self.limits.memory {
             // Kept per state, plus about 1 KiB per state waiting to be expanded.
-            let used = graph.bytes_per_state(visited.key_bytes()) * visited.len() as f64
-                + frontier as f64 * 1024.0;
+            let used = graph.bytes_per_state(visited.key_bytes()) * visited.len() as f64 + frontier as f64 * 1024.0;
             if used >= max as f64 {
                 return Some(Stop::Memory(max));
             }
@@ -722,10 +681,7 @@ impl Search<'_> {
         symmetry: &Symmetry,
     ) -> Vec<Result<Expansion, EvalError>> {
         if threads == 1 || chunk.len() < 64 {
-            return chunk
-                .iter()
-                .map(|(_, node)| self.expand(node, symmetry))
-                .collect();
+            return chunk.iter().map(|(_, node)| self.expand(node, symmetry)).collect();
         }
         let per = chunk.len().div_ceil(threads);
         std::thread::scope(|scope| {

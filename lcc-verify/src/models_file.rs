@@ -77,11 +77,7 @@ impl ConstraintModel for FileModel {
 /// Parses a constraint-model file named `path`. Modes come from `signatures`
 /// when the constraint is declared there; otherwise parameters bound by a
 /// `with` are outputs. Errors are `path:line: message`.
-pub fn parse(
-    path: &str,
-    text: &str,
-    signatures: &Signatures,
-) -> Result<Vec<Arc<dyn ConstraintModel>>, String> {
+pub fn parse(path: &str, text: &str, signatures: &Signatures) -> Result<Vec<Arc<dyn ConstraintModel>>, String> {
     let mut out: Vec<Arc<dyn ConstraintModel>> = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = strip_comment(raw).trim();
@@ -128,16 +124,7 @@ fn parse_line(line: &str, signatures: &Signatures) -> Result<FileModel, String> 
             params: params
                 .iter()
                 .enumerate()
-                .map(|(i, p)| {
-                    (
-                        if bound.contains(&i) {
-                            Mode::Out
-                        } else {
-                            Mode::In
-                        },
-                        p.clone(),
-                    )
-                })
+                .map(|(i, p)| (if bound.contains(&i) { Mode::Out } else { Mode::In }, p.clone()))
                 .collect(),
             doc: None,
             origin: Origin::Library("constraint model".into()),
@@ -161,9 +148,7 @@ fn split_head(line: &str) -> Result<(&str, &str), String> {
             _ => {}
         }
     }
-    Err(format!(
-        "`{line}` should be `constraint(Params): outcome or outcome`"
-    ))
+    Err(format!("`{line}` should be `constraint(Params): outcome or outcome`"))
 }
 
 /// Splits at `sep` outside parentheses and brackets.
@@ -213,15 +198,10 @@ fn parse_head(head: &str) -> Result<(String, Vec<String>), String> {
         return Err(format!("`{name}` is not a constraint name"));
     }
     for p in &params {
-        let ok = p
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        let ok = p.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
             && p.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !ok {
-            return Err(format!(
-                "parameter `{p}` of `{name}` should be a variable name"
-            ));
+            return Err(format!("parameter `{p}` of `{name}` should be a variable name"));
         }
     }
     Ok((name.to_string(), params))
@@ -253,16 +233,12 @@ fn parse_outcome(text: &str, params: &[String]) -> Result<Outcome, String> {
             .iter()
             .position(|p| p == param && p != "_")
             .ok_or_else(|| format!("`{param}` is not a parameter of the head"))?;
-        let term = lcc_eval::facts::parse_term(list.trim())
-            .map_err(|e| format!("`{}`: {e}", list.trim()))?;
+        let term = lcc_eval::facts::parse_term(list.trim()).map_err(|e| format!("`{}`: {e}", list.trim()))?;
         let values = term
             .list_items()
             .ok_or_else(|| format!("`{}` is not a list", list.trim()))?;
         if values.is_empty() || values.iter().any(|v| !v.is_ground()) {
-            return Err(format!(
-                "`{}` should be a non-empty list of ground values",
-                list.trim()
-            ));
+            return Err(format!("`{}` should be a non-empty list of ground values", list.trim()));
         }
         out.push((index, values));
     }
@@ -296,30 +272,19 @@ mod tests {
                 Answer::solution(vec![Term::atom("high")])
             ]
         );
-        assert_eq!(
-            call_of(&models, 1, &[]),
-            vec![Answer::yes(), Answer::Failed]
-        );
+        assert_eq!(call_of(&models, 1, &[]), vec![Answer::yes(), Answer::Failed]);
         assert_eq!(call_of(&models, 2, &[Term::Int(3)]), vec![Answer::Failed]);
     }
 
     #[test]
     fn reports_errors_with_line_numbers() {
-        let e = parse(
-            "m.model",
-            "ok: succeeds\nbad(X): maybe\n",
-            &Signatures::empty(),
-        )
-        .err()
-        .unwrap();
+        let e = parse("m.model", "ok: succeeds\nbad(X): maybe\n", &Signatures::empty())
+            .err()
+            .unwrap();
         assert!(e.starts_with("m.model:2: "), "{e}");
-        let e = parse(
-            "m.model",
-            "f(X): succeeds with Y in [a]\n",
-            &Signatures::empty(),
-        )
-        .err()
-        .unwrap();
+        let e = parse("m.model", "f(X): succeeds with Y in [a]\n", &Signatures::empty())
+            .err()
+            .unwrap();
         assert!(e.contains("`Y` is not a parameter"), "{e}");
         assert!(parse("m.model", "f(X) succeeds\n", &Signatures::empty()).is_err());
     }

@@ -255,9 +255,7 @@ pub fn unreceived(graph: &Graph) -> Vec<u64> {
             }
         }
     }
-    let mut work: Vec<u32> = (0..(states * n) as u32)
-        .filter(|&v| bad[v as usize])
-        .collect();
+    let mut work: Vec<u32> = (0..(states * n) as u32).filter(|&v| bad[v as usize]).collect();
     while let Some(w) = work.pop() {
         for &v in &back[w as usize] {
             if !bad[v as usize] {
@@ -267,11 +265,7 @@ pub fn unreceived(graph: &Graph) -> Vec<u64> {
         }
     }
     (0..states)
-        .map(|s| {
-            (0..n)
-                .filter(|&p| bad[node(s as u32, p)])
-                .fold(0u64, |m, p| m | bit(p))
-        })
+        .map(|s| (0..n).filter(|&p| bad[node(s as u32, p)]).fold(0u64, |m, p| m | bit(p)))
         .collect()
 }
 
@@ -305,12 +299,7 @@ pub fn non_progress_cycles(graph: &Graph) -> Vec<Vec<u32>> {
 }
 
 /// A shortest quiet cycle from `s` back to `s` inside its component.
-fn cycle_through(
-    s: u32,
-    forward: &[Vec<(u32, u32)>],
-    graph: &Graph,
-    comp: &[u32],
-) -> Option<Vec<u32>> {
+fn cycle_through(s: u32, forward: &[Vec<(u32, u32)>], graph: &Graph, comp: &[u32]) -> Option<Vec<u32>> {
     let c = comp[s as usize];
     let mut parent: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
     let mut queue = std::collections::VecDeque::from([s]);

@@ -153,20 +153,13 @@ impl Report {
     /// The report for people. Counterexamples are printed as lcc-eval traces.
     pub fn text(&self, sources: &Sources) -> String {
         let mut out = String::new();
-        let peers: Vec<String> = self
-            .peers
-            .iter()
-            .map(|p| format!("{}={}", p.role, p.id))
-            .collect();
+        let peers: Vec<String> = self.peers.iter().map(|p| format!("{}={}", p.role, p.id)).collect();
         out.push_str(&format!("peers: {}\n", peers.join("; ")));
         for group in &self.symmetric {
             out.push_str(&format!("interchangeable: {}\n", group.join(", ")));
         }
         for t in &self.constraints {
-            out.push_str(&format!(
-                "constraint {} ({}): {}\n",
-                t.constraint, t.kind, t.assumes
-            ));
+            out.push_str(&format!("constraint {} ({}): {}\n", t.constraint, t.kind, t.assumes));
         }
         out.push_str(&format!(
             "explored: {} states, {} transitions, depth {}\n",
@@ -174,11 +167,7 @@ impl Report {
         ));
         for f in &self.findings {
             out.push('\n');
-            let severity = if f.kind.is_error() {
-                "error"
-            } else {
-                "warning"
-            };
+            let severity = if f.kind.is_error() { "error" } else { "warning" };
             out.push_str(&format!("{severity}: {}: {}\n", f.kind.name(), f.message));
             if let Some(span) = f.span {
                 out.push_str(&format!("  --> {}\n", located(sources, span)));
@@ -263,9 +252,5 @@ pub fn located(sources: &Sources, span: Span) -> String {
         .and_then(|(_, t)| t.get(span.range()))
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
-    if text.is_empty() {
-        at
-    } else {
-        format!("{at}: `{text}`")
-    }
+    if text.is_empty() { at } else { format!("{at}: `{text}`") }
 }

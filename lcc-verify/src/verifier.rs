@@ -112,11 +112,10 @@ impl<'m> Verifier<'m> {
         let unreceived = ctx.unreceived()?;
         findings.extend(unreceived.into_iter().filter(|f| {
             !orphans.iter().any(|o| {
-                f.message.split("holds ").skip(1).all(|held| {
-                    held.split(", and on")
-                        .next()
-                        .is_some_and(|m| o.message.contains(m))
-                })
+                f.message
+                    .split("holds ")
+                    .skip(1)
+                    .all(|held| held.split(", and on").next().is_some_and(|m| o.message.contains(m)))
             })
         }));
         findings.extend(orphans);
@@ -131,11 +130,7 @@ impl<'m> Verifier<'m> {
             symmetric: used
                 .groups
                 .iter()
-                .map(|g| {
-                    g.iter()
-                        .map(|&i| self.peers[i].id.name().to_string())
-                        .collect()
-                })
+                .map(|g| g.iter().map(|&i| self.peers[i].id.name().to_string()).collect())
                 .collect(),
             constraints,
             pool: self.abstraction.pool_size(),
@@ -188,10 +183,7 @@ impl Ctx<'_> {
             .filter(|&s| {
                 let m = mask(s);
                 let parent = graph.nodes[s].parent as usize;
-                m != 0
-                    && (s == 0
-                        || mask(parent).count_ones() < m.count_ones()
-                        || (global(s) && !global(parent)))
+                m != 0 && (s == 0 || mask(parent).count_ones() < m.count_ones() || (global(s) && !global(parent)))
             })
             .take(MAX_REPLAYS)
             .collect()
@@ -231,10 +223,7 @@ impl Ctx<'_> {
             c.trace.extend(c.moves() as u64, None, stuck_events);
             let who = self.ids(&c, mask);
             let message = match kind {
-                Kind::Deadlock => format!(
-                    "{} can never step again, and no other peer can either",
-                    who.join(", ")
-                ),
+                Kind::Deadlock => format!("{} can never step again, and no other peer can either", who.join(", ")),
                 _ => format!(
                     "{} can never step again, whatever the other peers do (they keep running)",
                     who.join(", ")
@@ -272,10 +261,7 @@ impl Ctx<'_> {
             .collect();
         Ok(vec![Finding {
             kind: Kind::OrphanMessage,
-            message: format!(
-                "every peer has finished with messages left: {}",
-                left.join("; ")
-            ),
+            message: format!("every peer has finished with messages left: {}", left.join("; ")),
             span: None,
             counterexample: Some(c),
         }])
@@ -429,14 +415,10 @@ fn calls_peers(model: &Model) -> bool {
             CondKind::And(a, b) | CondKind::Or(a, b) => cond(a) || cond(b),
             CondKind::Not(a) => cond(a),
             CondKind::Compare(..) => false,
-            CondKind::Call(t) => t
-                .name_arity()
-                .is_some_and(|(n, a)| n.name() == "peers" && a == 2),
+            CondKind::Call(t) => t.name_arity().is_some_and(|(n, a)| n.name() == "peers" && a == 2),
         }
     }
-    model
-        .steps()
-        .any(|(_, s)| s.guard.as_ref().is_some_and(cond))
+    model.steps().any(|(_, s)| s.guard.as_ref().is_some_and(cond))
 }
 
 /// Every atom written in the model's clauses.

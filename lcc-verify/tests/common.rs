@@ -20,12 +20,7 @@ pub fn model(sources: &mut Sources, path: &str, text: &str) -> Model {
 }
 
 /// Verifies `text` with `peers`, constraint models `models` (file syntax) and `reductions`.
-pub fn verify_with(
-    text: &str,
-    peers: &str,
-    models: &str,
-    reductions: Reductions,
-) -> (Report, Sources) {
+pub fn verify_with(text: &str, peers: &str, models: &str, reductions: Reductions) -> (Report, Sources) {
     let mut sources = Sources::new();
     let model = model(&mut sources, "test.lcc", text);
     let signatures = Signatures::standard();
@@ -35,9 +30,7 @@ pub fn verify_with(
     }
     let mut v = Verifier::new(&model, parse_peers(peers).unwrap(), abstraction);
     v.reductions = reductions;
-    let report = v
-        .run()
-        .unwrap_or_else(|e| panic!("{}", e.located(&sources)));
+    let report = v.run().unwrap_or_else(|e| panic!("{}", e.located(&sources)));
     (report, sources)
 }
 

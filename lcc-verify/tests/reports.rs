@@ -38,10 +38,7 @@ fn published_load_balancing_two_overloaded_one_underloaded() {
         .find(|f| f.kind == lcc_verify::report::Kind::UnreceivedMessage)
         .and_then(|f| f.counterexample.as_ref())
         .unwrap();
-    insta::assert_snapshot!(
-        "load_balancing_published_unreceived_mermaid",
-        msc::mermaid(&c.trace)
-    );
+    insta::assert_snapshot!("load_balancing_published_unreceived_mermaid", msc::mermaid(&c.trace));
 }
 
 #[test]
@@ -55,8 +52,5 @@ fn consolidation_replies_to_a_role_its_partner_never_plays() {
         text.contains("to a(overloaded, n1)"),
         "the reply goes to `overloaded`, which n1 never plays:\n{text}"
     );
-    insta::assert_json_snapshot!(
-        "consolidation_published_json",
-        stable_json(&report, &sources)
-    );
+    insta::assert_json_snapshot!("consolidation_published_json", stable_json(&report, &sources));
 }

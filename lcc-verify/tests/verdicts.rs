@@ -13,11 +13,7 @@ fn a_missing_answer_is_a_global_deadlock() {
         "",
     );
     assert_eq!(kinds(&r), ["deadlock", "dead step"]);
-    assert!(
-        r.findings[0].message.contains("`a1`"),
-        "{}",
-        r.findings[0].message
-    );
+    assert!(r.findings[0].message.contains("`a1`"), "{}", r.findings[0].message);
     assert!(r.has_errors() && r.is_exhaustive());
 }
 
@@ -29,10 +25,7 @@ fn a_looping_peer_does_not_hide_its_stuck_partner() {
         "looper=l1;waiter=w1",
         "",
     );
-    assert_eq!(
-        kinds(&r),
-        ["strong deadlock", "dead step", "non-progress cycle"]
-    );
+    assert_eq!(kinds(&r), ["strong deadlock", "dead step", "non-progress cycle"]);
     assert!(r.findings[0].message.contains("`w1`"));
     let c = r.findings[0].counterexample.as_ref().unwrap();
     assert_eq!(c.moves(), 0, "the waiter is stuck from the start");
@@ -154,8 +147,5 @@ fn limits_give_a_partial_result() {
     v.limits.states = Some(2);
     let r = v.run().unwrap();
     assert!(!r.is_exhaustive());
-    assert!(
-        r.text(&sources)
-            .contains("PARTIAL: stopped at the state limit (2)")
-    );
+    assert!(r.text(&sources).contains("PARTIAL: stopped at the state limit (2)"));
 }

@@ -6,9 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use lcc_eval::{
-    Facts, Model, Providers, RunEnd, Runtime, Sources, default_peers, msc, parse_peers,
-};
+use lcc_eval::{Facts, Model, Providers, RunEnd, Runtime, Sources, default_peers, msc, parse_peers};
 use lcc_syntax::render::{RenderOptions, render};
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -90,18 +88,7 @@ pub fn run(args: RunArgs) -> u8 {
     let parsed = lcc_syntax::parse(file, &text);
     if parsed.has_errors() {
         for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
-            eprint!(
-                "{}",
-                render(
-                    d,
-                    &name,
-                    &text,
-                    RenderOptions {
-                        color,
-                        ascii: false
-                    }
-                )
-            );
+            eprint!("{}", render(d, &name, &text, RenderOptions { color, ascii: false }));
         }
         return usage_error(&format!("`{name}` has syntax errors"));
     }
@@ -132,9 +119,7 @@ pub fn run(args: RunArgs) -> u8 {
         for e in &unknown {
             eprint!("{}", e.render(&sources));
         }
-        return usage_error(
-            "some constraints have no provider: give a --facts file that defines them",
-        );
+        return usage_error("some constraints have no provider: give a --facts file that defines them");
     }
     let peers = match &args.peers {
         Some(spec) => match parse_peers(spec) {
@@ -174,9 +159,7 @@ pub fn run(args: RunArgs) -> u8 {
         return EXIT_USAGE;
     }
     if let Some(path) = &args.msc {
-        let mermaid = path
-            .extension()
-            .is_some_and(|e| e == "mmd" || e == "mermaid");
+        let mermaid = path.extension().is_some_and(|e| e == "mmd" || e == "mermaid");
         let chart = if mermaid {
             msc::mermaid(&run.trace)
         } else {
@@ -188,21 +171,13 @@ pub fn run(args: RunArgs) -> u8 {
     }
     match run.end {
         RunEnd::Finished => {
-            eprintln!(
-                "all {} peers finished after {} steps",
-                run.state.len(),
-                run.steps
-            );
+            eprintln!("all {} peers finished after {} steps", run.state.len(), run.steps);
             EXIT_OK
         }
         RunEnd::Stuck(report) => {
             eprint!("{}", report.render(&sources));
             let stuck = report.peers.len();
-            eprintln!(
-                "{stuck} of {} peers stuck after {} steps",
-                run.state.len(),
-                run.steps
-            );
+            eprintln!("{stuck} of {} peers stuck after {} steps", run.state.len(), run.steps);
             EXIT_FINDINGS
         }
         RunEnd::Limit(e) => usage_error(&e.message),

@@ -116,17 +116,13 @@ fn read_config(path: &PathBuf) -> Result<Config, String> {
             continue;
         }
         let bad = |m: &str| format!("{}:{}: {m}", path.display(), n + 1);
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| bad("expected `key = value`"))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| bad("expected `key = value`"))?;
         let value = value.trim().trim_matches('"').to_string();
         match key.trim() {
             "peers" => config.peers = Some(value),
             "inbox" | "depth" | "pool" => config.bounds.push(format!("{}={value}", key.trim())),
             "models" => config.models.push(dir.join(value)),
-            "max-states" => {
-                config.max_states = Some(value.parse().map_err(|_| bad("not a number"))?)
-            }
+            "max-states" => config.max_states = Some(value.parse().map_err(|_| bad("not a number"))?),
             "max-time" => config.max_time = Some(value.parse().map_err(|_| bad("not a number"))?),
             other => return Err(bad(&format!("unknown setting `{other}`"))),
         }
@@ -184,9 +180,7 @@ pub fn run(args: VerifyArgs) -> u8 {
                 )
             );
         }
-        return usage_error(&format!(
-            "`{name}` has syntax errors; fix them before verifying"
-        ));
+        return usage_error(&format!("`{name}` has syntax errors; fix them before verifying"));
     }
     let model = match Model::lower(&parsed.model) {
         Ok(m) => m,
@@ -268,10 +262,7 @@ pub fn run(args: VerifyArgs) -> u8 {
     verifier.bounds = bounds;
     verifier.limits = Limits {
         states: args.max_states.or(config.max_states),
-        time: args
-            .max_time
-            .or(config.max_time)
-            .map(Duration::from_secs_f64),
+        time: args.max_time.or(config.max_time).map(Duration::from_secs_f64),
         memory: args.max_memory.map(|m| m << 20),
     };
     verifier.reductions = Reductions {
@@ -293,19 +284,10 @@ pub fn run(args: VerifyArgs) -> u8 {
         print!("{}", report.text(&sources));
     }
     if let Some(path) = &args.msc {
-        match report
-            .findings
-            .iter()
-            .find_map(|f| f.counterexample.as_ref())
-        {
-            None => eprintln!(
-                "note: no counterexample, so `{}` was not written",
-                path.display()
-            ),
+        match report.findings.iter().find_map(|f| f.counterexample.as_ref()) {
+            None => eprintln!("note: no counterexample, so `{}` was not written", path.display()),
             Some(c) => {
-                let mermaid = path
-                    .extension()
-                    .is_some_and(|e| e == "mmd" || e == "mermaid");
+                let mermaid = path.extension().is_some_and(|e| e == "mmd" || e == "mermaid");
                 let chart = if mermaid {
                     msc::mermaid(&c.trace)
                 } else {
@@ -317,9 +299,5 @@ pub fn run(args: VerifyArgs) -> u8 {
             }
         }
     }
-    if report.has_errors() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    if report.has_errors() { EXIT_FINDINGS } else { EXIT_OK }
 }

@@ -3,9 +3,7 @@
 
 #![allow(dead_code)]
 
-use lcc_eval::{
-    EvalError, Facts, Model, Providers, Run, Runtime, Sources, default_peers, parse_peers,
-};
+use lcc_eval::{EvalError, Facts, Model, Providers, Run, Runtime, Sources, default_peers, parse_peers};
 use lcc_syntax::FileId;
 
 /// The repository root.
@@ -22,11 +20,7 @@ pub fn model(sources: &mut Sources, path: &str, text: &str) -> Model {
 }
 
 /// Built-ins plus the facts in `facts_text`.
-pub fn providers(
-    sources: &mut Sources,
-    path: &str,
-    facts_text: &str,
-) -> Result<Providers, EvalError> {
+pub fn providers(sources: &mut Sources, path: &str, facts_text: &str) -> Result<Providers, EvalError> {
     let file: FileId = sources.add(path, facts_text);
     let mut providers = Providers::with_builtins();
     Facts::parse(file, path, facts_text)?.register(&mut providers);
@@ -35,12 +29,7 @@ pub fn providers(
 
 /// Runs `stdlib/<model>` with `stdlib/<facts>` (paths relative to the repository),
 /// peers from `peers` or the role declarations, seed 0.
-pub fn run_stdlib(
-    model_path: &str,
-    facts_path: &str,
-    peers: Option<&str>,
-    max_steps: Option<u64>,
-) -> (Run, Sources) {
+pub fn run_stdlib(model_path: &str, facts_path: &str, peers: Option<&str>, max_steps: Option<u64>) -> (Run, Sources) {
     let mut sources = Sources::new();
     let text = std::fs::read_to_string(root().join(model_path)).unwrap();
     let facts = std::fs::read_to_string(root().join(facts_path)).unwrap();
