@@ -413,6 +413,7 @@ pub fn context(providers: &Providers) -> Context<'_> {
         limits: lcc_eval::Limits {
             max_term_size: usize::MAX,
             max_inbox: usize::MAX,
+            ..lcc_eval::Limits::default()
         },
     }
 }
