@@ -177,7 +177,7 @@ pub mod codes {
     pub const DECLARED_WITHOUT_CLAUSE: Code = Code("W0208");
     /// A clause for a role that is not declared, when declarations are used.
     pub const CLAUSE_WITHOUT_DECLARATION: Code = Code("W0209");
-    /// Two clauses for the same role name and arity.
+    /// A clause whose head an earlier clause's head subsumes: it is never entered.
     pub const DUPLICATE_CLAUSE: Code = Code("E0210");
     /// An alternative after one that can always be taken.
     pub const UNREACHABLE_ALTERNATIVE: Code = Code("W0211");

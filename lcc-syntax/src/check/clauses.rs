@@ -1,34 +1,134 @@
-//! Duplicate clauses (E0210): two clauses for the same role name and arity.
+//! Clauses that can never be entered (E0210).
+//!
+//! A role may have several clauses (Robertson's style: `a(loop([]), X) :: null` and
+//! `a(loop([H | T]), X) :: ...`); entering the role takes the first clause, in
+//! source order, whose head matches the role term and Id. A clause whose head is
+//! matched by an earlier clause's head whenever it would match itself — the earlier
+//! head is at least as general — can therefore never be entered.
 
 use std::collections::HashMap;
 
-use crate::ast::Model;
+use crate::ast::{Clause, Model, Term, TermKind};
 use crate::diagnostic::{Diagnostic, codes};
 
-/// Reports E0210 at every clause after the first for the same role name and arity.
+/// Reports E0210 at every clause whose head an earlier clause's head subsumes.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut first = HashMap::new();
+    let mut earlier: HashMap<(&str, usize), Vec<&Clause>> = HashMap::new();
     for clause in model.clauses() {
         let Some((name, arity)) = clause.head.name_arity() else {
             continue;
         };
-        let Some(earlier) = first.get(&(name, arity)) else {
-            first.insert((name, arity), clause.head.span);
-            continue;
-        };
-        out.push(
-            Diagnostic::error(
-                codes::DUPLICATE_CLAUSE,
-                format!("role `{name}/{arity}` is defined by more than one clause"),
-                clause.head.span,
-                "second clause for this role",
-            )
-            .with_label(*earlier, "first defined here")
-            .with_note("A role has one clause; a role call would only ever enter the first. Put the alternatives in one body, joined with `or`.")
-            .with_note(format!(
-                "If this is a different role, give it another name or number of arguments than `{name}/{arity}`."
-            )),
-        );
+        let before = earlier.entry((name, arity)).or_default();
+        if let Some(general) = before.iter().find(|e| subsumes_head(e, clause)) {
+            out.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_CLAUSE,
+                    format!("this clause for `{name}/{arity}` can never be entered"),
+                    clause.head.span,
+                    "every role this head matches is matched by an earlier clause",
+                )
+                .with_label(general.head.span, "this earlier clause is entered instead")
+                .with_note("Entering a role takes the first clause, in source order, whose head matches; the earlier head is at least as general as this one.")
+                .with_note("Put the more specific clause first, merge the two bodies with `or`, or give this role another name."),
+            );
+        }
+        before.push(clause);
+    }
+}
+
+/// Whether every (role, Id) that `later`'s head matches is matched by `earlier`'s.
+fn subsumes_head(earlier: &Clause, later: &Clause) -> bool {
+    let mut bindings = HashMap::new();
+    subsumes(&earlier.head.role, &later.head.role, &mut bindings)
+        && subsumes(&earlier.head.id, &later.head.id, &mut bindings)
+}
+
+/// One-way matching: whether `general` becomes `specific` by binding the variables
+/// of `general` (consistently); the variables of `specific` are treated as constants.
+fn subsumes<'a>(general: &'a Term, specific: &'a Term, bindings: &mut HashMap<&'a str, &'a Term>) -> bool {
+    match (&general.kind, &specific.kind) {
+        (TermKind::Anon, _) => true,
+        (TermKind::Var(v), _) => match bindings.get(v.as_str()) {
+            Some(bound) => same_term(bound, specific),
+            None => {
+                bindings.insert(v, specific);
+                true
+            }
+        },
+        (TermKind::Compound { functor: f, args: a }, TermKind::Compound { functor: g, args: b }) => {
+            f == g && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| subsumes(x, y, bindings))
+        }
+        (TermKind::List { items: a, tail: ta }, TermKind::List { items: b, tail: tb }) => {
+            if a.len() > b.len() || (a.len() < b.len() && ta.is_none()) {
+                return false;
+            }
+            if !a.iter().zip(b).all(|(x, y)| subsumes(x, y, bindings)) {
+                return false;
+            }
+            match (ta, tb) {
+                (None, None) => true,
+                (None, Some(_)) => false,
+                // `[X | T]` against `[a, b | U]`: T takes the rest, `[b | U]`.
+                (Some(t), _) if a.len() < b.len() => {
+                    matches!(t.kind, TermKind::Anon | TermKind::Var(_)) && {
+                        // A tail variable standing for a longer rest: accept when unbound
+                        // (binding it to a synthesised list is not needed for a verdict).
+                        match &t.kind {
+                            TermKind::Var(v) => !bindings.contains_key(v.as_str()),
+                            _ => true,
+                        }
+                    }
+                }
+                (Some(t), Some(u)) => subsumes(t, u, bindings),
+                (Some(t), None) => subsumes(t, &EMPTY_LIST, bindings),
+            }
+        }
+        (x, y) => !matches!(x, TermKind::Compound { .. } | TermKind::List { .. }) && literal_eq(x, y),
+    }
+}
+
+static EMPTY_LIST: Term = Term {
+    kind: TermKind::List {
+        items: Vec::new(),
+        tail: None,
+    },
+    span: crate::span::Span {
+        file: crate::span::FileId(0),
+        start: 0,
+        end: 0,
+    },
+};
+
+/// Structural equality ignoring spans (variables compare by name).
+fn same_term(a: &Term, b: &Term) -> bool {
+    match (&a.kind, &b.kind) {
+        (TermKind::Compound { functor: f, args: x }, TermKind::Compound { functor: g, args: y }) => {
+            f == g && x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_term(p, q))
+        }
+        (TermKind::List { items: x, tail: s }, TermKind::List { items: y, tail: t }) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(p, q)| same_term(p, q))
+                && match (s, t) {
+                    (None, None) => true,
+                    (Some(s), Some(t)) => same_term(s, t),
+                    _ => false,
+                }
+        }
+        (x, y) => literal_eq(x, y),
+    }
+}
+
+fn literal_eq(a: &TermKind, b: &TermKind) -> bool {
+    match (a, b) {
+        (TermKind::Var(x), TermKind::Var(y))
+        | (TermKind::Atom(x), TermKind::Atom(y))
+        | (TermKind::Str(x), TermKind::Str(y)) => x == y,
+        (TermKind::Int(x), TermKind::Int(y)) => x == y,
+        (TermKind::Float(x), TermKind::Float(y)) => x.to_bits() == y.to_bits(),
+        // `f()` and `f` are the same role.
+        (TermKind::Atom(x), TermKind::Compound { functor, args })
+        | (TermKind::Compound { functor, args }, TermKind::Atom(x)) => args.is_empty() && x == functor,
+        _ => false,
     }
 }
 
@@ -41,5 +141,27 @@ mod tests {
         let ds = check_text("a(r, _) :: null\na(r(_A), _) :: null\na(r, _) :: null");
         assert_eq!(codes_of(&ds), ["E0210"]);
         assert!(ds[0].message.contains("`r/0`"));
+    }
+
+    #[test]
+    fn clauses_told_apart_by_their_arguments_are_fine() {
+        let text = "a(loop([]), _) :: null\na(loop([_H | T]), X) :: a(loop(T), X)\na(count(0), _) :: null\na(count(N), X) :: a(count(M), X) <- M is N - 1";
+        assert_eq!(codes_of(&check_text(text)), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_clause_after_a_more_general_one_is_dead() {
+        let ds = check_text("a(loop(_L), _) :: null\na(loop([]), _) :: null");
+        assert_eq!(codes_of(&ds), ["E0210"]);
+        let ds = check_text("a(pair(A, A), _) :: null\na(pair(x, y), _) :: null");
+        assert_eq!(
+            codes_of(&ds),
+            Vec::<&str>::new(),
+            "pair(A, A) does not match pair(x, y)"
+        );
+        let ds = check_text("a(r, me) :: null\na(r, _) :: null");
+        assert_eq!(codes_of(&ds), Vec::<&str>::new(), "the Id is part of the head");
+        let ds = check_text("a(l([_H | _T]), _) :: null\na(l([a, b]), _) :: null");
+        assert_eq!(codes_of(&ds), ["E0210"]);
     }
 }
