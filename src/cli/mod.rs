@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod fmt;
+mod lsp;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Format LCC models in the canonical layout.
     #[command(after_help = fmt::EXAMPLES)]
     Fmt(fmt::FmtArgs),
+    /// Run the language server on standard input and output (for editors).
+    #[command(after_help = lsp::EXAMPLES)]
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -56,5 +60,6 @@ pub fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
     })
 }
