@@ -23,7 +23,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Client {
     writer: WriteHalf<DuplexStream>,
     incoming: mpsc::UnboundedReceiver<Value>,
-    /// Notifications received while waiting for something else, oldest first.
+    /// Messages received while waiting for something else, oldest first.
     pub notifications: VecDeque<Value>,
     next_id: i64,
     server: tokio::task::JoinHandle<()>,
@@ -93,6 +93,10 @@ impl Client {
 
     /// Waits for the response to request `id` (result or error object).
     pub async fn response(&mut self, id: i64) -> Value {
+        let answers = |m: &Value| m.get("id") == Some(&json!(id)) && m.get("method").is_none();
+        if let Some(i) = self.notifications.iter().position(answers) {
+            return self.notifications.remove(i).expect("present");
+        }
         loop {
             let message = self.next_message().await;
             if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
