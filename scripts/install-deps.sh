@@ -9,6 +9,10 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
 
 # (Later issues add libvirt, QEMU, nats-server, neovim and spin here.)
 need unzip
+# --- lcc-lsp (issue 5): the language server's end-to-end test (tests/lsp_e2e.rs)
+# drives headless Neovim's built-in LSP client.
+need neovim
+# --- end lcc-lsp
 
 if ((${#apt_packages[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
