@@ -5,9 +5,10 @@
 use std::sync::OnceLock;
 
 use lcc_syntax::signatures::Origin;
-use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model, parse};
+use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model};
 
 use crate::index::FileIndex;
+use crate::pieces::parse_incrementally;
 
 /// One source text the server knows: an open document or a `.lcc` file of the workspace.
 #[salsa::input(debug)]
@@ -43,10 +44,11 @@ pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> LineIndex {
     LineIndex::new(file.text(db))
 }
 
-/// The file's tokens, syntax tree, comments and syntax diagnostics.
+/// The file's syntax tree, comments and syntax diagnostics, parsed clause by
+/// clause so that an edit reparses only the clause it touches.
 #[salsa::tracked(returns(ref))]
 pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
-    parse(file.id(db), file.text(db))
+    parse_incrementally(db, file.id(db), file.text(db))
 }
 
 /// The signatures the file's constraint calls resolve against: the standard ones

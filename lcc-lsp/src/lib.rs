@@ -1,7 +1,7 @@
 //! The LCC language server (`lcc lsp`), on tower-lsp-server with a salsa database.
 //!
 //! [`db`] holds the incremental queries (parse, signatures, semantic [`index`],
-//! diagnostics); [`workspace`] the documents and snapshots; [`server`] the protocol
+//! diagnostics), with [`pieces`] parsing clause by clause; [`workspace`] the documents and snapshots; [`server`] the protocol
 //! handlers; [`features`] one module per language feature; [`publisher`] publishes
 //! diagnostics in order; [`verify`] is the extension point for verification on save.
 //! The VS Code extension lives in `editors/vscode`.
@@ -9,6 +9,7 @@
 pub mod db;
 pub mod features;
 pub mod index;
+pub mod pieces;
 pub mod position;
 pub mod publisher;
 pub mod server;

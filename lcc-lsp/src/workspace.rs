@@ -215,11 +215,15 @@ pub struct View<'s> {
     pub lines: &'s LineIndex,
     /// Its parse.
     pub parsed: &'s Parsed,
-    /// Its semantic index.
-    pub index: &'s FileIndex,
+    db: &'s Database,
 }
 
-impl View<'_> {
+impl<'s> View<'s> {
+    /// Its semantic index (computed on first use: diagnostics do not need it).
+    pub fn index(&self) -> &'s FileIndex {
+        file_index(self.db, self.doc.file)
+    }
+
     /// The LSP range of `span`.
     pub fn range(&self, span: lcc_syntax::Span) -> Range {
         position::range(self.text, self.lines, span)
@@ -267,7 +271,7 @@ impl Snapshot {
             text: doc.file.text(&self.db),
             lines: line_index(&self.db, doc.file),
             parsed: parsed(&self.db, doc.file),
-            index: file_index(&self.db, doc.file),
+            db: &self.db,
         }
     }
 

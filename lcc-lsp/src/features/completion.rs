@@ -53,7 +53,7 @@ pub fn completion(
 
     let mut roles = BTreeSet::new();
     for other in snapshot.views() {
-        for clause in &other.index.clauses {
+        for clause in &other.index().clauses {
             if let Some((name, arity)) = &clause.role {
                 roles.insert((name.clone(), *arity, clause.params.clone()));
             }
@@ -107,7 +107,7 @@ pub fn completion(
     }
 
     let messages: BTreeSet<(&str, usize)> = view
-        .index
+        .index()
         .occurrences
         .iter()
         .filter_map(|o| match &o.symbol {

@@ -18,7 +18,7 @@ pub fn folding_ranges(view: &View<'_>) -> Vec<FoldingRange> {
             ranges.entry(start).or_insert((end, kind));
         }
     };
-    for clause in &view.index.clauses {
+    for clause in &view.index().clauses {
         add(
             line(clause.span.start as usize),
             line(clause.span.end as usize),

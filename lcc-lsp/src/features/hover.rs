@@ -11,7 +11,7 @@ use crate::workspace::{Snapshot, View};
 
 /// The hover for the name at `position` in `view`'s document.
 pub fn hover(snapshot: &Snapshot, view: &View<'_>, position: Position) -> Option<Hover> {
-    let occurrence = view.index.occurrence_at(view.offset(position))?;
+    let occurrence = view.index().occurrence_at(view.offset(position))?;
     let text = match &occurrence.symbol {
         Symbol::Role(name) => role(snapshot, view, name),
         Symbol::Constraint(name, arity) => constraint(snapshot, view, name, *arity),
@@ -39,7 +39,7 @@ fn role(snapshot: &Snapshot, view: &View<'_>, name: &str) -> String {
                 format!("{}:{line}", file_name(other.doc.uri.as_str()))
             }
         };
-        for clause in &other.index.clauses {
+        for clause in &other.index().clauses {
             if clause.role.as_ref().is_some_and(|(n, _)| n == name) {
                 heads.push(format!(
                     "{} ::  // {}",
@@ -48,7 +48,7 @@ fn role(snapshot: &Snapshot, view: &View<'_>, name: &str) -> String {
                 ));
             }
         }
-        for decl in other.index.role_decls.iter().filter(|d| d.name == name) {
+        for decl in other.index().role_decls.iter().filter(|d| d.name == name) {
             decls.push(format!(
                 "{}  // {}",
                 other.source(decl.span),
@@ -116,7 +116,7 @@ pub fn describe_signature(snapshot: &Snapshot, signature: &Signature) -> String 
 }
 
 fn message(view: &View<'_>, occurrence: &Occurrence, name: &str, arity: usize) -> String {
-    let uses = view.index.occurrences_of(&occurrence.symbol).count();
+    let uses = view.index().occurrences_of(&occurrence.symbol).count();
     format!(
         "**message** `{name}/{arity}`\n\nUsed {uses} time{} in this model.",
         if uses == 1 { "" } else { "s" }
@@ -125,7 +125,7 @@ fn message(view: &View<'_>, occurrence: &Occurrence, name: &str, arity: usize) -
 
 fn variable(view: &View<'_>, clause: usize, name: &str) -> Option<String> {
     let info = view
-        .index
+        .index()
         .clauses
         .get(clause)?
         .variables

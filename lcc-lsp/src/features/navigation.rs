@@ -12,7 +12,7 @@ use crate::workspace::{Snapshot, View};
 /// declarations if no clause defines it), a constraint's declaration (in the file,
 /// or in the workspace's standard library file), a variable's binding.
 pub fn definition(snapshot: &Snapshot, view: &View<'_>, position: Position) -> Vec<Location> {
-    let Some(occurrence) = view.index.occurrence_at(view.offset(position)) else {
+    let Some(occurrence) = view.index().occurrence_at(view.offset(position)) else {
         return Vec::new();
     };
     match &occurrence.symbol {
@@ -48,7 +48,7 @@ pub fn definition(snapshot: &Snapshot, view: &View<'_>, position: Position) -> V
             };
             let target = snapshot.view(doc);
             target
-                .index
+                .index()
                 .occurrences_of(&occurrence.symbol)
                 .filter(|o| o.kind == OccurrenceKind::Declaration)
                 .map(|o| target.location(o.span))
@@ -56,7 +56,7 @@ pub fn definition(snapshot: &Snapshot, view: &View<'_>, position: Position) -> V
         }
         Symbol::Message(..) => Vec::new(),
         Symbol::Variable { clause, name } => view
-            .index
+            .index()
             .clauses
             .get(*clause)
             .and_then(|c| c.variables.iter().find(|v| &v.name == name))
@@ -76,7 +76,7 @@ pub fn references(
     position: Position,
     include_declaration: bool,
 ) -> Vec<Location> {
-    let Some(occurrence) = view.index.occurrence_at(view.offset(position)) else {
+    let Some(occurrence) = view.index().occurrence_at(view.offset(position)) else {
         return Vec::new();
     };
     occurrences(snapshot, view, &occurrence.symbol)
@@ -94,7 +94,7 @@ pub fn occurrences(
     symbol: &Symbol,
 ) -> Vec<(Location, OccurrenceKind, usize)> {
     let in_view = |v: &View<'_>| -> Vec<(Location, OccurrenceKind, usize)> {
-        v.index
+        v.index()
             .occurrences_of(symbol)
             .map(|o| (v.location(o.span), o.kind, o.arity))
             .collect()

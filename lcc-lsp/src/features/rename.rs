@@ -85,7 +85,7 @@ fn renameable<'v>(
     position: Position,
 ) -> Result<&'v Occurrence, Refusal> {
     let occurrence = view
-        .index
+        .index()
         .occurrence_at(view.offset(position))
         .ok_or_else(|| "there is no role, constraint, message or variable here".to_string())?;
     if let Symbol::Constraint(name, arity) = &occurrence.symbol {

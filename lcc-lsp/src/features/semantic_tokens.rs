@@ -51,7 +51,7 @@ pub fn legend() -> SemanticTokensLegend {
 
 /// The semantic tokens of `view`'s document, relative-encoded.
 pub fn semantic_tokens(view: &View<'_>) -> Vec<SemanticToken> {
-    let classes = classify(view.index);
+    let classes = classify(view.index());
     let (tokens, _) = lex(view.text);
     let mut out = Vec::with_capacity(tokens.len());
     let (mut last_line, mut last_start) = (0u32, 0u32);

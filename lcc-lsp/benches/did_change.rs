@@ -1,0 +1,118 @@
+//! Latency from a one-character `didChange` to the `publishDiagnostics` of that
+//! version, on a generated 10,000-line model, through the real protocol (the server
+//! in process on a duplex pipe): p50 and p99 over 200 edits, plus the process's
+//! memory (VmRSS and peak VmHWM from /proc/self/status; client included).
+//!
+//! Targets: p99 ≤ 20 ms, memory ≤ 200 MB. `cargo bench -p lcc-lsp --bench did_change`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{Client, pos};
+
+/// A model of about `lines` lines: rings of negotiating roles with comments,
+/// guards, lists, arithmetic and `par`, in the style of the published policies.
+fn generated_model(lines: usize) -> String {
+    let mut text = String::from(
+        "// Generated benchmark model.\nconstraint load(-Load) \"The peer's load.\"\nconstraint fits(+Need, +Capacity) \"Whether Need fits.\"\n\n",
+    );
+    let mut i = 0;
+    while text.lines().count() < lines {
+        let (next, prev) = (i + 1, i.max(1) - 1);
+        text.push_str(&format!(
+            "// Role {i}: ask the next role for capacity, or pass.
+a(worker{i}(Need), Id) ::
+  null <- load(Load) and Load > 10 then
+  ( ( request(Need, [Id, Load | _]) => a(worker{next}, Peer) <- fits(Need, 100) then
+      answer(ok, Extra) <= a(worker{next}, Peer) then
+      null <- Total is Need * 2 + Extra - 1
+    ) or
+    ( null <- not fits(Need, 3) and (Load =< 5 or Load >= 50) )
+  ) par
+  a(helper{i}, Id)
+
+a(helper{i}, Id) ::
+  request(N, [From, L | _]) <= a(worker{prev}, Asker) then
+  answer(ok, N) => a(worker{prev}, Asker) <- L < 90 and N >= 0 and From \\= Id
+
+"
+        ));
+        i += 1;
+    }
+    text
+}
+
+fn memory(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench`-less arguments; only measure
+    // when run as a benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let text = generated_model(10_000);
+        println!("model: {} lines, {} bytes", text.lines().count(), text.len());
+        let mut client = Client::start(None).await;
+        let uri = "untitled:bench";
+        let opened = Instant::now();
+        client.open(uri, &text).await;
+        let first = client.diagnostics(uri, Some(1)).await;
+        println!("didOpen -> publishDiagnostics: {:?} ({} diagnostics)", opened.elapsed(), first.len());
+
+        // Type one character into a role name in the middle of the file, then delete
+        // it: every edit changes the model (a role reference), never its shape.
+        let at = text.find("a(worker350, Peer)").expect("middle role") + "a(worker350".len();
+        let here = pos(&text, at);
+        let after = json!({ "line": here["line"], "character": here["character"].as_u64().unwrap() + 1 });
+        let mut latencies = Vec::with_capacity(200);
+        for version in 2..202 {
+            let (range, insert) = if version % 2 == 0 {
+                (json!({ "start": here, "end": here }), "x")
+            } else {
+                (json!({ "start": here, "end": after }), "")
+            };
+            let sent = Instant::now();
+            client.change(uri, version, range, insert).await;
+            client.diagnostics(uri, Some(version)).await;
+            latencies.push(sent.elapsed());
+        }
+        latencies.sort();
+        let p50 = percentile(&latencies, 50.0);
+        let p99 = percentile(&latencies, 99.0);
+        println!(
+            "didChange -> publishDiagnostics over {} edits: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target p99 <= 20 ms)",
+            latencies.len(),
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            latencies.last().unwrap().as_secs_f64() * 1e3
+        );
+        println!(
+            "memory: VmRSS {:.1} MB, peak VmHWM {:.1} MB (target <= 200 MB)",
+            memory("VmRSS:"),
+            memory("VmHWM:")
+        );
+        client.shutdown().await;
+    });
+}
