@@ -10,6 +10,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use lcc_lsp::db::{Database, SourceFile, diagnostics, line_index, parsed};
+use lcc_lsp::pieces::clause_starts;
+use lcc_syntax::FileId;
+use salsa::Setter;
 use serde_json::json;
 use support::{Client, pos};
 
@@ -114,5 +118,54 @@ fn main() {
             memory("VmHWM:")
         );
         client.shutdown().await;
+        breakdown(&text, at);
     });
+}
+
+/// Where the time of one edit goes, measured on a database directly (medians of
+/// 50 edits), next to a whole-file parse.
+fn breakdown(text: &str, at: usize) {
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1e3
+    };
+    let timed = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed()
+    };
+    let whole: Vec<Duration> = (0..10)
+        .map(|_| timed(&mut || drop(std::hint::black_box(lcc_syntax::parse(FileId(0), text)))))
+        .collect();
+    let mut db = Database::default();
+    let file = SourceFile::new(&db, FileId(0), text.to_string());
+    diagnostics(&db, file);
+    let (mut split, mut parse, mut check, mut lines) = (vec![], vec![], vec![], vec![]);
+    for i in 0..50 {
+        let mut edited = text.to_string();
+        if i % 2 == 0 {
+            edited.insert(at, 'x');
+        }
+        split.push(timed(&mut || {
+            drop(std::hint::black_box(clause_starts(&edited)))
+        }));
+        file.set_text(&mut db).to(edited);
+        parse.push(timed(&mut || {
+            std::hint::black_box(parsed(&db, file));
+        }));
+        check.push(timed(&mut || {
+            std::hint::black_box(diagnostics(&db, file));
+        }));
+        lines.push(timed(&mut || {
+            std::hint::black_box(line_index(&db, file));
+        }));
+    }
+    println!(
+        "per edit (medians, ms): whole-file parse {:.2} (for comparison); split into clauses {:.2}, piecewise parse incl. split {:.2}, diagnostics {:.2}, line index {:.2}",
+        median(whole),
+        median(split),
+        median(parse),
+        median(check),
+        median(lines)
+    );
 }

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use lcc_syntax::signatures::Origin;
 use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model};
 
+use crate::drop_later::DropLater;
 use crate::index::FileIndex;
 use crate::pieces::parse_incrementally;
 
@@ -38,17 +39,21 @@ pub fn standard_signatures() -> &'static Signatures {
     STANDARD.get_or_init(Signatures::standard)
 }
 
-/// Line starts of the file's text.
-#[salsa::tracked(returns(ref))]
+/// Line starts of the file's text. (`no_eq`: a changed text has changed lines
+/// almost always, and comparing costs as much as computing.)
+#[salsa::tracked(returns(ref), no_eq)]
 pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> LineIndex {
     LineIndex::new(file.text(db))
 }
 
 /// The file's syntax tree, comments and syntax diagnostics, parsed clause by
-/// clause so that an edit reparses only the clause it touches.
-#[salsa::tracked(returns(ref))]
-pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
-    parse_incrementally(db, file.id(db), file.text(db))
+/// clause so that an edit reparses only the clause it touches. (`no_eq`: an edit
+/// moves spans, so the tree is almost never equal to the previous one, and a deep
+/// comparison of a large tree is not free; the previous tree is freed in the
+/// background.)
+#[salsa::tracked(returns(deref), no_eq)]
+pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> DropLater<Parsed> {
+    DropLater::new(parse_incrementally(db, file.id(db), file.text(db)))
 }
 
 /// The signatures the file's constraint calls resolve against: the standard ones

@@ -7,6 +7,7 @@
 //! The VS Code extension lives in `editors/vscode`.
 
 pub mod db;
+pub mod drop_later;
 pub mod features;
 pub mod index;
 pub mod pieces;

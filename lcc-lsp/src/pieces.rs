@@ -85,8 +85,8 @@ pub fn parse_incrementally(db: &dyn salsa::Database, file: FileId, text: &str) -
 }
 
 /// Byte offsets where pieces start: 0, then each clause head the parser splits
-/// before (the tokens it sees: comments and the rest of a line after a Prolog `%`
-/// left out).
+/// before, found in the tokens the parser sees (comments and the rest of a line
+/// after a Prolog `%` left out).
 pub fn clause_starts(text: &str) -> Vec<usize> {
     let (tokens, errors) = lex(text);
     let hidden: Vec<(usize, usize)> = errors
@@ -103,11 +103,12 @@ pub fn clause_starts(text: &str) -> Vec<usize> {
         .collect();
     let tokens: Vec<_> = tokens
         .into_iter()
-        .filter(|t| {
-            !matches!(
-                t.1,
-                Token::LineComment(_) | Token::BlockComment(_) | Token::UnterminatedComment(_)
-            ) && !hidden.iter().any(|&(s, e)| s <= t.0 && t.0 < e)
+        .filter(|t| match t.1 {
+            Token::LineComment(_) | Token::BlockComment(_) | Token::UnterminatedComment(_) => false,
+            // The parser keeps an unterminated string or quoted atom (as a closed one)
+            // even after a `%`.
+            Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => true,
+            _ => !hidden.iter().any(|&(s, e)| s <= t.0 && t.0 < e),
         })
         .collect();
     let mut starts = vec![0];
@@ -284,6 +285,7 @@ mod tests {
             "a(r, X) :: m(X => a(s, Y)\na(s, Y) :: null",
             "a(r, X) :: null then\na(s, Y) :: null )",
             "a(r X) :: null\nfoo(A) ::\na(s, Y) :: 'q(' <- \n",
+            "a(r, X) :: null\na(s, Y) % \"oops\n :: null\na(t, Z) :: null",
         ]
         .iter()
         .map(|s| s.to_string())

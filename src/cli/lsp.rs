@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::{EXIT_OK, EXIT_USAGE};
 
+/// What `lcc lsp --help` adds after the options.
 pub const EXAMPLES: &str = "\
 The server speaks the Language Server Protocol on standard input and output; an
 editor starts it (VS Code: the extension in lcc-lsp/editors/vscode; Neovim: see its
@@ -18,6 +19,7 @@ pub struct LspArgs {
     stdio: bool,
 }
 
+/// Runs the server until the client exits; returns the exit status.
 pub fn run(args: LspArgs) -> u8 {
     let LspArgs { stdio: _ } = args;
     match lcc_lsp::run_stdio() {

@@ -3,7 +3,7 @@
 //! and the variables of the clause at the cursor (found by the lexer, so that a
 //! half-typed clause that does not parse still offers them).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lcc_syntax::token::{Token, lex};
 use tower_lsp_server::ls_types::{
@@ -51,15 +51,18 @@ pub fn completion(
         ));
     }
 
-    let mut roles = BTreeSet::new();
+    // One item per role name and arity, with the parameter names of its first clause.
+    let mut roles = BTreeMap::new();
     for other in snapshot.views() {
         for clause in &other.index().clauses {
             if let Some((name, arity)) = &clause.role {
-                roles.insert((name.clone(), *arity, clause.params.clone()));
+                roles
+                    .entry((name.clone(), *arity))
+                    .or_insert_with(|| clause.params.clone());
             }
         }
     }
-    for (name, arity, params) in roles {
+    for ((name, arity), params) in roles {
         let (snippet, plain) = if arity == 0 {
             (format!("a({name}, ${{1:Id}})"), format!("a({name}, Id)"))
         } else {
@@ -147,9 +150,9 @@ pub fn completion(
     items
 }
 
-/// The variables of the clause around `offset`: from the line of the last `::`
-/// starting at or before it to the line of the next one. The variable being typed at
-/// `offset` is left out.
+/// The variables of the clause around `offset`: a clause runs from the start of
+/// the line holding its `::` to the start of the next such line. The variable
+/// being typed at `offset` is left out.
 pub fn clause_variables(text: &str, offset: usize) -> BTreeSet<String> {
     let (tokens, _) = lex(text);
     let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
