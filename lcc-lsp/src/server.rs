@@ -58,6 +58,25 @@ impl Server {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Applies an edit to the state before any `.await` (so edits apply in arrival
+    /// order), then queues `uri`'s diagnostics if `apply` says the document is known.
+    /// A panic while editing is reported to the client and the server keeps serving.
+    async fn edit(&self, uri: Uri, apply: impl FnOnce(&mut Workspace) -> bool) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| apply(&mut self.state()))) {
+            Ok(true) => self.publisher.queue(uri),
+            Ok(false) => {}
+            Err(_) => {
+                self.publisher.queue(uri);
+                self.client
+                    .log_message(
+                        MessageType::ERROR,
+                        "applying an edit failed; the document may be out of sync",
+                    )
+                    .await;
+            }
+        }
+    }
+
     /// Runs `f` on a snapshot off the async threads, turning cancellation by a newer
     /// edit into `ContentModified` and a panic into an internal error.
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -176,23 +195,28 @@ impl LanguageServer for Server {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.state().open(doc.uri.clone(), doc.text, doc.version);
-        self.publisher.queue(doc.uri);
+        self.edit(doc.uri.clone(), |state| {
+            state.open(doc.uri, doc.text, doc.version);
+            true
+        })
+        .await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let doc = params.text_document;
-        if self
-            .state()
-            .change(&doc.uri, doc.version, params.content_changes)
-        {
-            self.publisher.queue(doc.uri);
-        }
+        self.edit(doc.uri.clone(), |state| {
+            state.change(&doc.uri, doc.version, params.content_changes)
+        })
+        .await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.state().close(&params.text_document.uri);
-        self.publisher.queue(params.text_document.uri);
+        let uri = params.text_document.uri;
+        self.edit(uri.clone(), |state| {
+            state.close(&uri);
+            true
+        })
+        .await;
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
