@@ -88,7 +88,7 @@ fn neovim_drives_lcc_lsp() {
         serde_json::json!({ "line": 2, "character": 26 })
     );
     assert_eq!(report["fix_title"], "remove this `)`");
-    let text = report["final_text"].as_str().unwrap();
+    let text = report["text_after_rename"].as_str().unwrap();
     assert!(
         text.contains("offer(Item, 10) => a(customer, B)") && !text.contains("B) )"),
         "{text}"

@@ -39,8 +39,38 @@ async fn session() -> (Client, String, String) {
     let other = file_uri(&root.join("other.lcc"));
     let mut client = Client::start(Some(&root)).await;
     client.open(&uri, MODEL).await;
-    assert_eq!(client.diagnostics(&uri, Some(1)).await, Vec::<Value>::new());
+    assert_eq!(
+        codes(&client.diagnostics(&uri, Some(1)).await),
+        expected_codes(MODEL)
+    );
     (client, uri, other)
+}
+
+/// The codes of published diagnostics.
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The codes `lcc check` reports for `text` (syntax and, once merged, semantic checks).
+fn expected_codes(text: &str) -> Vec<String> {
+    let checked = lcc_syntax::check_source(
+        lcc_syntax::FileId(0),
+        text,
+        &lcc_syntax::Signatures::standard(),
+    );
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.0.to_string())
+        .collect()
+}
+
+/// Only the syntax errors (`E01xx`) among `codes`.
+fn syntax_codes(codes: Vec<String>) -> Vec<String> {
+    codes.into_iter().filter(|c| c.starts_with("E01")).collect()
 }
 
 fn locations(value: &Value) -> Vec<(String, u64, u64)> {
@@ -593,19 +623,27 @@ async fn code_actions_apply_the_diagnostics_fixes() {
     let text = "a(r, X) ::\n  m(X) => a(s, X)) then % old comment\n  n(X) <= a(s, X)\n";
     client.open(uri, text).await;
     let diagnostics = client.diagnostics(uri, Some(1)).await;
-    let codes: Vec<&str> = diagnostics
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, ["E0105", "E0101"]);
+    assert_eq!(codes(&diagnostics), expected_codes(text));
+    assert_eq!(syntax_codes(codes(&diagnostics)), ["E0105", "E0101"]);
     let range =
         json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 3, "character": 0 } });
-    let actions = client
+    let all = client
         .request("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": range, "context": { "diagnostics": [] } }))
         .await;
-    let titles: Vec<&str> = actions
+    // The syntax errors' fixes (semantic checks may add their own).
+    let actions: Vec<Value> = all
         .as_array()
         .unwrap()
+        .iter()
+        .filter(|a| {
+            a["diagnostics"][0]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("E01")
+        })
+        .cloned()
+        .collect();
+    let titles: Vec<&str> = actions
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
@@ -623,7 +661,7 @@ async fn code_actions_apply_the_diagnostics_fixes() {
     assert_eq!(edit["newText"], "//");
     assert_eq!(edit["range"]["start"], pos_of(text, "%", 0, 0));
 
-    // Applying both fixes (the later one first) leaves a document without errors.
+    // Applying both fixes (the later one first) leaves a document without syntax errors.
     let remove = &actions[0]["edit"]["changes"][uri][0];
     client.change(uri, 2, edit["range"].clone(), "//").await;
     client
@@ -634,7 +672,10 @@ async fn code_actions_apply_the_diagnostics_fixes() {
             remove["newText"].as_str().unwrap(),
         )
         .await;
-    assert_eq!(client.diagnostics(uri, Some(3)).await, Vec::<Value>::new());
+    let fixed = "a(r, X) ::\n  m(X) => a(s, X) then // old comment\n  n(X) <= a(s, X)\n";
+    let after = client.diagnostics(uri, Some(3)).await;
+    assert_eq!(codes(&after), expected_codes(fixed));
+    assert_eq!(syntax_codes(codes(&after)), Vec::<String>::new());
     client.shutdown().await;
 }
 

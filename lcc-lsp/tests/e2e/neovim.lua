@@ -156,10 +156,6 @@ local function main()
     end
   end
 
-  local formatting = request('formatting', 'textDocument/formatting',
-    { textDocument = { uri = uri }, options = { tabSize = 2, insertSpaces = true } })
-  if formatting and #formatting > 0 then vim.lsp.util.apply_text_edits(formatting, buf, client.offset_encoding) end
-
   -- Rename the role `buyer` across the buffer.
   local rename = cursor_on('a(buyer', 1, 2)
   local prepared = request('prepareRename', 'textDocument/prepareRename', rename)
@@ -172,12 +168,17 @@ local function main()
   local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
   local _, renamed = text:gsub('a%(customer, B%)', '')
   check(renamed == 3 and not text:find('buyer', 1, true), 'buyer renamed to customer everywhere')
+  report.text_after_rename = text
+
+  -- Formatting, applied as the client applies it (no edit when already formatted).
+  local formatting = request('formatting', 'textDocument/formatting',
+    { textDocument = { uri = uri }, options = { tabSize = 2, insertSpaces = true } })
+  if formatting and #formatting > 0 then vim.lsp.util.apply_text_edits(formatting, buf, client.offset_encoding) end
 
   -- Type a broken line: fresh diagnostics for the new version.
   vim.api.nvim_buf_set_lines(buf, 1, 2, false, { 'a(customer, B) :: (' })
   local broken = diagnostics_now()
   check(#broken >= 1, 'a half-typed line is reported')
-  report.final_text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
 
   vim.lsp.stop_client(client_id)
   vim.wait(5000, function() return exited ~= nil end, 10)
