@@ -9,6 +9,10 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
 
 # (Later issues add libvirt, QEMU, nats-server, neovim and spin here.)
 need unzip
+# --- lcc-lsp (issue 5): the language server's end-to-end test (tests/lsp_e2e.rs)
+# drives headless Neovim's built-in LSP client.
+need neovim
+# --- end lcc-lsp
 
 # --- lcc-vmm (issue 6): libvirt and QEMU for the libvirt backend and its
 # end-to-end test (see lcc-vmm/tests/libvirt_e2e.rs). `libvirt-dev` is what the

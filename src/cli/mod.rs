@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod fmt;
+mod lsp;
 mod run;
 mod verify;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
     #[command(after_help = verify::EXAMPLES)]
     Verify(Box<verify::VerifyArgs>),
+    /// Run the language server on standard input and output (for editors).
+    #[command(after_help = lsp::EXAMPLES)]
+    Lsp(lsp::LspArgs),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -62,5 +66,6 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
         Command::Verify(args) => verify::run(*args),
+        Command::Lsp(args) => lsp::run(args),
     })
 }

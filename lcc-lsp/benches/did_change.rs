@@ -1,0 +1,196 @@
+//! Latency from a one-character `didChange` to the `publishDiagnostics` of that
+//! version, on a generated 10,000-line model, through the real protocol (the server
+//! in process on a duplex pipe): p50 and p99 over 200 edits, plus the process's
+//! memory (VmRSS and peak VmHWM from /proc/self/status; client included).
+//!
+//! Also the CPU time each edit costs (all threads), which does not depend on what
+//! else the machine runs, and where the time goes (parse, split, diagnostics).
+//!
+//! Targets: p99 ≤ 20 ms, memory ≤ 200 MB. `cargo bench -p lcc-lsp --bench did_change`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use lcc_lsp::db::{Database, SourceFile, diagnostics, line_index, parsed};
+use lcc_lsp::pieces::clause_starts;
+use lcc_syntax::FileId;
+use salsa::Setter;
+use serde_json::json;
+use support::{Client, pos};
+
+/// A model of about `lines` lines: rings of negotiating roles with comments,
+/// guards, lists, arithmetic and `par`, in the style of the published policies.
+fn generated_model(lines: usize) -> String {
+    let mut text = String::from(
+        "// Generated benchmark model.\nconstraint load(-Load) \"The peer's load.\"\nconstraint fits(+Need, +Capacity) \"Whether Need fits.\"\n\n",
+    );
+    let mut i = 0;
+    while text.lines().count() < lines {
+        let (next, prev) = (i + 1, i.max(1) - 1);
+        text.push_str(&format!(
+            "// Role {i}: ask the next role for capacity, or pass.
+a(worker{i}(Need), Id) ::
+  null <- load(Load) and Load > 10 then
+  ( ( request(Need, [Id, Load | _]) => a(worker{next}, Peer) <- fits(Need, 100) then
+      answer(ok, Extra) <= a(worker{next}, Peer) then
+      null <- Total is Need * 2 + Extra - 1
+    ) or
+    ( null <- not fits(Need, 3) and (Load =< 5 or Load >= 50) )
+  ) par
+  a(helper{i}, Id)
+
+a(helper{i}, Id) ::
+  request(N, [From, L | _]) <= a(worker{prev}, Asker) then
+  answer(ok, N) => a(worker{prev}, Asker) <- L < 90 and N >= 0 and From \\= Id
+
+"
+        ));
+        i += 1;
+    }
+    text
+}
+
+fn memory(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// CPU time used so far by all of the process's threads (from
+/// /proc/self/task/*/schedstat, in nanoseconds): what an edit costs, whatever else
+/// runs on the machine.
+fn cpu_time() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    let nanos: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench`-less arguments; only measure
+    // when run as a benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let text = generated_model(10_000);
+        println!("model: {} lines, {} bytes", text.lines().count(), text.len());
+        let mut client = Client::start(None).await;
+        let uri = "untitled:bench";
+        let opened = Instant::now();
+        client.open(uri, &text).await;
+        let first = client.diagnostics(uri, Some(1)).await;
+        println!("didOpen -> publishDiagnostics: {:?} ({} diagnostics)", opened.elapsed(), first.len());
+
+        // Type one character into a role name in the middle of the file, then delete
+        // it: every edit changes the model (a role reference), never its shape.
+        let at = text.find("a(worker350, Peer)").expect("middle role") + "a(worker350".len();
+        let here = pos(&text, at);
+        let after = json!({ "line": here["line"], "character": here["character"].as_u64().unwrap() + 1 });
+        let mut latencies = Vec::with_capacity(200);
+        let mut cpu = Vec::with_capacity(200);
+        for version in 2..202 {
+            let (range, insert) = if version % 2 == 0 {
+                (json!({ "start": here, "end": here }), "x")
+            } else {
+                (json!({ "start": here, "end": after }), "")
+            };
+            let cpu_before = cpu_time();
+            let sent = Instant::now();
+            client.change(uri, version, range, insert).await;
+            client.diagnostics(uri, Some(version)).await;
+            latencies.push(sent.elapsed());
+            cpu.push(cpu_time().saturating_sub(cpu_before));
+        }
+        latencies.sort();
+        cpu.sort();
+        let p50 = percentile(&latencies, 50.0);
+        let p99 = percentile(&latencies, 99.0);
+        println!(
+            "didChange -> publishDiagnostics over {} edits: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target p99 <= 20 ms)",
+            latencies.len(),
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            latencies.last().unwrap().as_secs_f64() * 1e3
+        );
+        println!(
+            "CPU time per edit, all threads (client included): p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&cpu, 50.0).as_secs_f64() * 1e3,
+            percentile(&cpu, 99.0).as_secs_f64() * 1e3
+        );
+        println!(
+            "memory: VmRSS {:.1} MB, peak VmHWM {:.1} MB (target <= 200 MB)",
+            memory("VmRSS:"),
+            memory("VmHWM:")
+        );
+        client.shutdown().await;
+        breakdown(&text, at);
+    });
+}
+
+/// Where the time of one edit goes, measured on a database directly (medians of
+/// 50 edits), next to a whole-file parse.
+fn breakdown(text: &str, at: usize) {
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1e3
+    };
+    let timed = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed()
+    };
+    let whole: Vec<Duration> = (0..10)
+        .map(|_| timed(&mut || drop(std::hint::black_box(lcc_syntax::parse(FileId(0), text)))))
+        .collect();
+    let mut db = Database::default();
+    let file = SourceFile::new(&db, FileId(0), text.to_string());
+    diagnostics(&db, file);
+    let (mut split, mut parse, mut check, mut lines) = (vec![], vec![], vec![], vec![]);
+    for i in 0..50 {
+        let mut edited = text.to_string();
+        if i % 2 == 0 {
+            edited.insert(at, 'x');
+        }
+        split.push(timed(&mut || drop(std::hint::black_box(clause_starts(&edited)))));
+        file.set_text(&mut db).to(edited);
+        parse.push(timed(&mut || {
+            std::hint::black_box(parsed(&db, file));
+        }));
+        check.push(timed(&mut || {
+            std::hint::black_box(diagnostics(&db, file));
+        }));
+        lines.push(timed(&mut || {
+            std::hint::black_box(line_index(&db, file));
+        }));
+    }
+    println!(
+        "per edit (medians, ms): whole-file parse {:.2} (for comparison); split into clauses {:.2}, piecewise parse incl. split {:.2}, diagnostics {:.2}, line index {:.2}",
+        median(whole),
+        median(split),
+        median(parse),
+        median(check),
+        median(lines)
+    );
+}

@@ -1,0 +1,413 @@
+//! The `LanguageServer` implementation: capabilities, document synchronisation and
+//! one handler per feature.
+//!
+//! Edits (`didOpen`, `didChange`, `didClose`) change the state before their first
+//! `.await`, so they apply in arrival order although tower-lsp-server runs several
+//! handlers at once. Requests run on a snapshot in `spawn_blocking`: an edit cancels
+//! the snapshot's queries (the request answers `ContentModified`), a panic becomes
+//! an internal error, and the server keeps serving.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::features::{
+    code_actions, completion, folding, formatting, hover, navigation, rename, semantic_tokens, signature_help, symbols,
+};
+use crate::publisher::Publisher;
+use crate::settings::Settings;
+use crate::verify::Verifier;
+use crate::workspace::{Snapshot, Workspace};
+
+/// The LCC language server.
+pub struct Server {
+    client: Client,
+    workspace: Arc<Mutex<Workspace>>,
+    publisher: Publisher,
+    settings: Mutex<Settings>,
+    snippets: AtomicBool,
+    verifier: Option<Arc<dyn Verifier>>,
+    said_no_verifier: AtomicBool,
+}
+
+impl Server {
+    /// A server talking to `client`, verifying saved files with `verifier` if given.
+    /// Must be called on a tokio runtime (it starts the diagnostics worker).
+    pub fn new(client: Client, verifier: Option<Arc<dyn Verifier>>) -> Server {
+        let workspace = Arc::new(Mutex::new(Workspace::default()));
+        Server {
+            publisher: Publisher::start(client.clone(), workspace.clone()),
+            client,
+            workspace,
+            settings: Mutex::new(Settings::default()),
+            snippets: AtomicBool::new(false),
+            verifier,
+            said_no_verifier: AtomicBool::new(false),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, Workspace> {
+        self.workspace.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies an edit to the state before any `.await` (so edits apply in arrival
+    /// order), then queues `uri`'s diagnostics if `apply` says the document is known.
+    /// A panic while editing is reported to the client and the server keeps serving.
+    async fn edit(&self, uri: Uri, apply: impl FnOnce(&mut Workspace) -> bool) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| apply(&mut self.state()))) {
+            Ok(true) => self.publisher.queue(uri),
+            Ok(false) => {}
+            Err(_) => {
+                self.publisher.queue(uri);
+                self.client
+                    .log_message(
+                        MessageType::ERROR,
+                        "applying an edit failed; the document may be out of sync",
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// Runs `f` on a snapshot off the async threads, turning cancellation by a newer
+    /// edit into `ContentModified` and a panic into an internal error.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Snapshot) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let snapshot = self.state().snapshot();
+        let job = tokio::task::spawn_blocking(move || salsa::Cancelled::catch(AssertUnwindSafe(move || f(&snapshot))));
+        match job.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_cancelled)) => Err(Error::content_modified()),
+            Err(failure) => {
+                let mut error = Error::internal_error();
+                error.message = format!("the request failed: {failure}").into();
+                Err(error)
+            }
+        }
+    }
+}
+
+fn roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let folders = params.workspace_folders.iter().flatten().map(|f| &f.uri);
+    #[allow(deprecated)] // clients that predate workspace folders send only `rootUri`
+    let root = params.root_uri.iter();
+    let mut roots: Vec<PathBuf> = folders
+        .chain(root)
+        .filter_map(|uri| uri.to_file_path().map(|p| p.into_owned()))
+        .collect();
+    roots.dedup();
+    roots
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        if let Some(options) = &params.initialization_options {
+            self.settings
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .update(options);
+        }
+        let snippets = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        self.snippets.store(snippets, Ordering::Relaxed);
+        self.state().scan(&roots(&params));
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                        include_text: Some(false),
+                    })),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec!["(".into()]),
+                    ..CompletionOptions::default()
+                }),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    SemanticTokensOptions {
+                        legend: semantic_tokens::legend(),
+                        full: Some(SemanticTokensFullOptions::Bool(true)),
+                        range: None,
+                        work_done_progress_options: WorkDoneProgressOptions::default(),
+                    },
+                )),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                    ..CodeActionOptions::default()
+                })),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "lcc-lsp".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.edit(doc.uri.clone(), |state| {
+            state.open(doc.uri, doc.text, doc.version);
+            true
+        })
+        .await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let doc = params.text_document;
+        self.edit(doc.uri.clone(), |state| {
+            state.change(&doc.uri, doc.version, params.content_changes)
+        })
+        .await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.edit(uri.clone(), |state| {
+            state.close(&uri);
+            true
+        })
+        .await;
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let settings = *self.settings.lock().unwrap_or_else(PoisonError::into_inner);
+        if !settings.verify_on_save {
+            return;
+        }
+        let Some(verifier) = self.verifier.clone() else {
+            if !self.said_no_verifier.swap(true, Ordering::Relaxed) {
+                self.client
+                    .log_message(
+                        MessageType::INFO,
+                        "verify on save: the model checker is not available in this version of lcc; only syntax and semantic checks run",
+                    )
+                    .await;
+            }
+            return;
+        };
+        let uri = params.text_document.uri;
+        let target = {
+            let snapshot = self.state().snapshot();
+            snapshot
+                .document(&uri)
+                .map(|d| (d.file.id(&snapshot.db), d.file.text(&snapshot.db).clone(), d.version))
+        };
+        let Some((id, text, version)) = target else {
+            return;
+        };
+        let budget = settings.verify_time_budget;
+        let run = tokio::task::spawn_blocking(move || verifier.verify(id, &text, budget));
+        match run.await {
+            Ok(found) => self.publisher.set_verification(uri, version, found),
+            Err(failure) => {
+                self.client
+                    .log_message(MessageType::ERROR, format!("verification failed: {failure}"))
+                    .await
+            }
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .update(&params.settings);
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position_params;
+        self.read(move |s| {
+            s.view_of(&text_document.uri)
+                .and_then(|v| hover::hover(s, &v, position))
+        })
+        .await
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position_params;
+        self.read(move |s| {
+            let view = s.view_of(&text_document.uri)?;
+            let found = navigation::definition(s, &view, position);
+            (!found.is_empty()).then_some(GotoDefinitionResponse::Array(found))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position;
+        let include = params.context.include_declaration;
+        self.read(move |s| {
+            s.view_of(&text_document.uri)
+                .map(|v| navigation::references(s, &v, position, include))
+        })
+        .await
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params;
+        self.read(move |s| s.view_of(&text_document.uri).map(|v| rename::prepare(s, &v, position)))
+            .await?
+            .transpose()
+            .map_err(Error::invalid_params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position;
+        let new_name = params.new_name;
+        self.read(move |s| {
+            s.view_of(&text_document.uri)
+                .map(|v| rename::rename(s, &v, position, &new_name))
+        })
+        .await?
+        .transpose()
+        .map_err(Error::invalid_params)
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let uri = params.text_document.uri;
+        self.read(move |s| {
+            s.view_of(&uri)
+                .map(|v| DocumentSymbolResponse::Nested(symbols::document_symbols(&v)))
+        })
+        .await
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.read(move |s| {
+            Some(WorkspaceSymbolResponse::Nested(symbols::workspace_symbols(
+                s,
+                &params.query,
+            )))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position;
+        let snippets = self.snippets.load(Ordering::Relaxed);
+        self.read(move |s| {
+            s.view_of(&text_document.uri)
+                .map(|v| CompletionResponse::Array(completion::completion(s, &v, position, snippets)))
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let TextDocumentPositionParams {
+            text_document,
+            position,
+        } = params.text_document_position_params;
+        self.read(move |s| {
+            s.view_of(&text_document.uri)
+                .and_then(|v| signature_help::signature_help(s, &v, position))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        self.read(move |s| {
+            s.view_of(&uri).map(|v| {
+                SemanticTokensResult::Tokens(SemanticTokens {
+                    result_id: None,
+                    data: semantic_tokens::semantic_tokens(&v),
+                })
+            })
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let uri = params.text_document.uri;
+        let outcome = self
+            .read(move |s| s.view_of(&uri).map(|v| formatting::formatting(&v)))
+            .await?;
+        match outcome {
+            Some(Ok(edits)) => Ok(Some(edits)),
+            Some(Err(why)) => {
+                self.client
+                    .log_message(MessageType::INFO, format!("not formatted: {why}"))
+                    .await;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let uri = params.text_document.uri;
+        self.read(move |s| s.view_of(&uri).map(|v| folding::folding_ranges(&v)))
+            .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let wanted = params.context.only.as_ref().is_none_or(|only| {
+            only.iter()
+                .any(|k| CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
+        });
+        if !wanted {
+            return Ok(None);
+        }
+        let uri = params.text_document.uri;
+        let range = params.range;
+        self.read(move |s| s.view_of(&uri).map(|v| code_actions::code_actions(s, &v, range)))
+            .await
+    }
+}
