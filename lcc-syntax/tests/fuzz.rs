@@ -154,21 +154,24 @@ fn front_end_never_panics() {
         .unwrap_or(3);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let signatures = Signatures::standard();
-    let mut runner = TestRunner::new(Config {
-        cases: 256,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let mut cases = 0u64;
+    let executed = std::cell::Cell::new(0u64);
     while Instant::now() < deadline {
+        // A fresh runner per round: a runner stops after `cases` successes, and each
+        // new one draws a new random seed.
+        let mut runner = TestRunner::new(Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Config::default()
+        });
         runner
             .run(&inputs(), |text| {
                 exercise(&text, &signatures);
+                executed.set(executed.get() + 1);
                 Ok(())
             })
             .unwrap();
-        cases += 256;
     }
+    let cases = executed.get();
     eprintln!("fuzzed {cases} inputs in {seconds} s");
 }
 
