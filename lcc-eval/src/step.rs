@@ -281,6 +281,7 @@ pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) ->
     };
     let mut next = state.clone();
     next.next_ticket = f.ticket;
+    f.keep_unvisited_pending(&peer.pending);
     let Some(proc) = fired else {
         let unchanged = f.pending_kept.len() == peer.pending.len()
             && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b);
@@ -501,6 +502,10 @@ struct Firing<'a> {
     sends: Vec<(usize, Message)>,
     consumed: Option<usize>,
     pending_kept: Vec<PendingCall>,
+    /// The constraint calls this firing evaluated (site, name, renumbered arguments):
+    /// a pending call of the peer that is not among them belongs to a branch this
+    /// firing did not look at (the other side of a `par`), and is kept.
+    visited_calls: Vec<(Span, Atom, Vec<Term>)>,
     handles: Vec<(u64, Pending)>,
     ticket: u64,
     waits: Vec<Wait>,
@@ -508,6 +513,21 @@ struct Firing<'a> {
 }
 
 impl<'a> Firing<'a> {
+    /// Adds to the calls kept pending every earlier pending call of the peer that this
+    /// firing did not evaluate: it belongs to a branch the firing did not visit (the
+    /// other side of a `par`), which still waits for its answer.
+    fn keep_unvisited_pending(&mut self, earlier: &imbl::Vector<PendingCall>) {
+        for call in earlier {
+            let visited = self
+                .visited_calls
+                .iter()
+                .any(|(span, name, args)| *span == call.span && *name == call.name && *args == call.args);
+            if !visited && !self.pending_kept.iter().any(|c| c.ticket == call.ticket) {
+                self.pending_kept.push(call.clone());
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn new(
         model: &'a Model,
@@ -541,6 +561,7 @@ impl<'a> Firing<'a> {
             sends: Vec::new(),
             consumed: None,
             pending_kept: Vec::new(),
+            visited_calls: Vec::new(),
             handles: Vec::new(),
             ticket: 0,
             waits: Vec::new(),
@@ -1096,6 +1117,7 @@ impl<'a> Firing<'a> {
             });
         };
         let (canonical, _) = renumber(call.args());
+        self.visited_calls.push((span, name, canonical.clone()));
         let existing = if self.me == usize::MAX {
             None
         } else {

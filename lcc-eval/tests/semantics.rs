@@ -332,6 +332,34 @@ fn a_pending_answer_wakes_its_peer_when_resolved() {
 }
 
 #[test]
+fn a_pending_call_survives_steps_of_the_other_par_branch() {
+    // The left branch waits for `slow`; meanwhile the right branch takes several
+    // steps. Its firings must not drop the left branch's pending call, or the
+    // answer would have nowhere to go and the peer would wait for ever.
+    let m = model(
+        "a(r, I) :: (null <- slow(X) then null <- X == done) par (null <- tick(1) then null <- tick(2) then null <- tick(3))",
+    );
+    for seed in 0..8 {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        let mut providers = Providers::with_builtins();
+        providers.register_fn("slow", &[Mode::Out], "Answers later.", move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (pending, resolver) = Pending::new();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                resolver.resolve(Answer::solution(vec![Term::atom("done")]));
+            });
+            Answer::Pending(pending)
+        });
+        providers.register_fn("tick", &[Mode::In], "Succeeds at once.", |_| Answer::yes());
+        let r = Runtime::new(&m, providers).seed(seed).run(&peers(&[("p", "r")])).unwrap();
+        assert_eq!(r.end, RunEnd::Finished, "seed {seed}");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "seed {seed}: `slow` was called again");
+    }
+}
+
+#[test]
 fn the_threaded_runtime_overlaps_slow_constraints() {
     let m = model("a(r, I) :: null <- io(100) then null <- io(100)");
     let mut providers = Providers::with_builtins();
