@@ -183,6 +183,7 @@ pub struct Runtime<'m> {
     max_time: Option<Duration>,
     record: bool,
     pool: Option<WorkerPool>,
+    idle: Option<Box<dyn Fn() -> bool + Send + Sync + 'm>>,
 }
 
 impl<'m> Runtime<'m> {
@@ -199,6 +200,7 @@ impl<'m> Runtime<'m> {
             max_time: None,
             record: true,
             pool: None,
+            idle: None,
         }
     }
 
@@ -248,6 +250,16 @@ impl<'m> Runtime<'m> {
     /// Whether to record a trace (off for long runs that only need the end).
     pub fn record(mut self, on: bool) -> Self {
         self.record = on;
+        self
+    }
+
+    /// Calls `hook` whenever no peer can step and some wait for pending
+    /// answers, before the runtime sleeps until one arrives. The hook may
+    /// resolve pending answers on the calling thread (a simulated clock that
+    /// advances when every peer is blocked); it returns `false` to end the run
+    /// instead, as [`RunEnd::Stuck`] with the waiting peers in the report.
+    pub fn on_idle(mut self, hook: impl Fn() -> bool + Send + Sync + 'm) -> Self {
+        self.idle = Some(Box::new(hook));
         self
     }
 
@@ -331,6 +343,11 @@ impl<'m> Runtime<'m> {
             if ready.is_empty() {
                 pending.retain(|ticket, _| state.waiter(*ticket).is_some());
                 if pending.is_empty() {
+                    break;
+                }
+                if let Some(idle) = &self.idle
+                    && !idle()
+                {
                     break;
                 }
                 // Sleep until a pending answer arrives (no polling).

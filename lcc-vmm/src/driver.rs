@@ -1,16 +1,14 @@
-//! Runs a policy over a datacentre for a number of monitoring rounds and
-//! reports. Until the LCC interpreter drives the constraints, the policy is a
-//! Rust stand-in ([`crate::standin::StandIn`]).
+//! Runs a Rust stand-in policy ([`crate::standin::StandIn`]) over a
+//! datacentre for a number of monitoring rounds and reports. The LCC policies
+//! themselves run through [`crate::interpreted`].
 
 use crate::constraints::VmmConstraints;
-use crate::datacentre::{Datacentre, PowerState};
+use crate::datacentre::Datacentre;
 use crate::error::Result;
-use crate::model::{Millis, PmId};
 use crate::power::PowerModel;
+use crate::recorder::Recorder;
 use crate::report::Report;
 use crate::standin::StandIn;
-use indicatif::{ProgressBar, ProgressDrawTarget};
-use std::io::IsTerminal;
 
 /// Settings of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,56 +45,17 @@ where
     D: Datacentre,
     F: FnMut(&mut VmmConstraints<D>) -> Result<()>,
 {
-    let interval = c.config().monitoring_interval.max(1);
-    let thresholds = c.config().thresholds;
-    let pm_count = c.datacentre().pm_count();
-    let start = c.datacentre().now();
-    let end = start + config.rounds * interval;
-    let hosted_at_start: Vec<bool> = (0..pm_count)
-        .map(|p| c.datacentre().vms_on(PmId(p)).map(|v| !v.is_empty()))
-        .collect::<Result<_>>()?;
-    let bar = if config.progress && std::io::stderr().is_terminal() {
-        ProgressBar::new(config.rounds)
-    } else {
-        ProgressBar::with_draw_target(Some(config.rounds), ProgressDrawTarget::hidden())
-    };
-    let mut report = Report {
-        pms: (0..pm_count)
-            .map(|p| c.datacentre().pm(PmId(p)).map(|i| i.name))
-            .collect::<Result<_>>()?,
-        times: Vec::new(),
-        loads: Vec::new(),
-        averages: Vec::new(),
-        bands: Vec::new(),
-        migrations: Vec::new(),
-        decisions: Vec::new(),
-        migrations_succeeded: 0,
-        migrations_failed: 0,
-        time_to_stabilise: None,
-        outside_band_at_end: 0,
-        pms_emptied: 0,
-        pms_powered_off: 0,
-        energy_wh: 0.0,
-        sla_violation_time: 0,
-        total_migration_time: 0,
-        total_exit_time: 0,
-        messages: 0,
-        duration: 0,
-    };
-    let mut next_sample = start;
+    let mut recorder = Recorder::new(c, config.rounds, config.power, config.progress)?;
+    let end = recorder.end();
     loop {
+        recorder.observe(c)?;
         let now = c.datacentre().now();
-        if now >= next_sample {
-            sample(c, &mut report, config, interval, now)?;
-            bar.set_position((now - start) / interval);
-            next_sample = now - (now - start) % interval + interval;
-        }
         if now >= end {
             break;
         }
         let wake = policy.step(c)?;
         after_step(c)?;
-        let mut next = next_sample.min(end);
+        let mut next = recorder.next_sample().min(end);
         if let Some(t) = wake {
             next = next.min(t);
         }
@@ -105,76 +64,5 @@ where
         }
         c.datacentre_mut().advance_to(next.max(now + 1))?;
     }
-    bar.finish_and_clear();
-    while let Some(t) = c.datacentre().next_event() {
-        c.datacentre_mut().advance_to(t)?;
-        after_step(c)?;
-    }
-    report.decisions = c.journal().to_vec();
-    let dc = c.datacentre_mut();
-    report.migrations = dc.migrations()?;
-    report.tally_migrations();
-    let quiet_since = end.saturating_sub(2 * interval);
-    report.time_to_stabilise = if report.migrations.iter().any(|m| m.started >= quiet_since) {
-        None
-    } else {
-        Some(
-            report
-                .migrations
-                .iter()
-                .filter_map(|m| m.ended)
-                .max()
-                .map_or(0, |t| t - start),
-        )
-    };
-    let average = dc.cluster_average()?;
-    for (p, hosted) in hosted_at_start.iter().enumerate() {
-        let pm = PmId(p);
-        let info = dc.pm(pm)?;
-        if info.power == PowerState::On {
-            if !thresholds.in_band(dc.load_percent(pm)?, average) {
-                report.outside_band_at_end += 1;
-            }
-        } else {
-            report.pms_powered_off += 1;
-        }
-        if *hosted && dc.vms_on(pm)?.is_empty() {
-            report.pms_emptied += 1;
-        }
-    }
-    report.messages = policy.messages();
-    report.duration = dc.now() - start;
-    Ok(report)
-}
-
-/// Records one sample and integrates energy and SLA violation over the
-/// interval that follows it.
-fn sample<D: Datacentre>(
-    c: &VmmConstraints<D>,
-    report: &mut Report,
-    config: &RunConfig,
-    interval: Millis,
-    now: Millis,
-) -> Result<()> {
-    let dc = c.datacentre();
-    let average = dc.cluster_average()?;
-    let t = c.config().thresholds;
-    let mut loads = Vec::with_capacity(dc.pm_count());
-    for p in 0..dc.pm_count() {
-        let pm = PmId(p);
-        let load = dc.load_percent(pm)?;
-        let state = dc.pm(pm)?.power;
-        report.energy_wh += config.power.watts(state, load) * interval as f64 / 3_600_000.0;
-        if load > 100.0 + 1e-9 {
-            report.sla_violation_time += interval;
-        }
-        loads.push(load);
-    }
-    report.times.push(now);
-    report.loads.push(loads);
-    report.averages.push(average);
-    report
-        .bands
-        .push((t.underload.resolve(average), t.overload.resolve(average)));
-    Ok(())
+    recorder.finish(c, policy.messages(), after_step)
 }

@@ -26,6 +26,8 @@ pub enum Error {
     Refused(String),
     /// A configuration or input could not be used.
     Config(String),
+    /// The LCC policy could not run (the interpreter's message).
+    Policy(String),
 }
 
 impl fmt::Display for Error {
@@ -37,6 +39,7 @@ impl fmt::Display for Error {
             Error::UnknownMigration(m) => write!(f, "unknown {m}"),
             Error::Refused(why) => write!(f, "refused: {why}"),
             Error::Config(why) => write!(f, "configuration: {why}"),
+            Error::Policy(why) => write!(f, "policy: {why}"),
         }
     }
 }

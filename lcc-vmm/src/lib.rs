@@ -9,9 +9,13 @@
 //! - [`inventory`]: the safety invariant (no VM lost or duplicated).
 //! - [`baselines`]: Algorithms A and B of the self-management seed, and the MLN
 //!   seed's queue-driven migration rule.
+//! - [`provider`]: those constraints as lcc-eval constraints, for LCC runs.
+//! - [`interpreted`]: runs an LCC policy over a datacentre through lcc-eval,
+//!   advancing simulated time when every peer is blocked.
 //! - [`standin`]: Rust-coded stand-ins of the corrected load-balancing and
-//!   consolidation policies, used until the LCC interpreter drives the constraints.
-//! - [`driver`], [`report`], [`plot`]: run a policy over time and report.
+//!   consolidation policies, kept as a cross-check of the LCC runs.
+//! - [`driver`] (the stand-ins' loop), [`recorder`], [`report`], [`plot`]:
+//!   run a policy over time and report.
 
 #![warn(missing_docs)]
 
@@ -20,11 +24,14 @@ pub mod constraints;
 pub mod datacentre;
 pub mod driver;
 pub mod error;
+pub mod interpreted;
 pub mod inventory;
 pub mod libvirt;
 pub mod model;
 pub mod plot;
 pub mod power;
+pub mod provider;
+pub mod recorder;
 pub mod report;
 pub mod rng;
 pub mod sim;

@@ -1,6 +1,7 @@
 //! Rust stand-ins of the corrected policies `stdlib/vmm/load-balancing.lcc`
 //! and `stdlib/vmm/consolidation.lcc`, driving [`VmmConstraints`] exactly as
-//! the LCC clauses do, until the LCC interpreter drives them.
+//! the LCC clauses do; kept as a cross-check of the LCC runs
+//! ([`crate::interpreted`]).
 //!
 //! Each PM is one peer playing a `monitor` and a `server` in parallel. The
 //! monitor reads its PM (paced by the monitoring interval) and, when the

@@ -5,6 +5,7 @@ mod files;
 mod fmt;
 mod lsp;
 mod run;
+mod simulate;
 mod verify;
 
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ enum Command {
     /// Run an LCC model with peers and scripted constraints, printing its trace.
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Simulate a VM-management policy over a datacentre: per-PM load plot and report.
+    #[command(after_help = simulate::EXAMPLES)]
+    Simulate(simulate::SimulateArgs),
     /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
     #[command(after_help = verify::EXAMPLES)]
     Verify(Box<verify::VerifyArgs>),
@@ -65,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(*args),
         Command::Lsp(args) => lsp::run(args),
     })
