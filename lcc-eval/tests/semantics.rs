@@ -353,9 +353,16 @@ fn a_pending_call_survives_steps_of_the_other_par_branch() {
             Answer::Pending(pending)
         });
         providers.register_fn("tick", &[Mode::In], "Succeeds at once.", |_| Answer::yes());
-        let r = Runtime::new(&m, providers).seed(seed).run(&peers(&[("p", "r")])).unwrap();
+        let r = Runtime::new(&m, providers)
+            .seed(seed)
+            .run(&peers(&[("p", "r")]))
+            .unwrap();
         assert_eq!(r.end, RunEnd::Finished, "seed {seed}");
-        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "seed {seed}: `slow` was called again");
+        assert_eq!(
+            calls.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "seed {seed}: `slow` was called again"
+        );
     }
 }
 
