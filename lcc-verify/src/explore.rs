@@ -435,6 +435,10 @@ pub struct Search<'a> {
     pub progress: bool,
 }
 
+/// The stack of a search worker: lcc-eval's runs use 256 MiB (reserved, not
+/// committed, until used).
+const WORKER_STACK: usize = 256 << 20;
+
 /// A successor as a worker prepares it for insertion.
 struct Prepared {
     key: Key,
@@ -760,22 +764,22 @@ impl Search<'_> {
         symmetry: &Symmetry,
         visited: &Visited,
     ) -> Vec<Result<Expansion, EvalError>> {
-        if threads == 1 || chunk.len() < 64 {
-            return chunk
-                .iter()
-                .map(|(_, node)| self.expand(node, symmetry, visited))
-                .collect();
-        }
-        let per = chunk.len().div_ceil(threads);
+        // Each worker runs lcc-eval's `step` on a stack as large as lcc-eval's
+        // own runs use, so that its role-nesting limit is reachable here too.
+        let workers = if chunk.len() < 64 { 1 } else { threads };
+        let per = chunk.len().div_ceil(workers).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(per)
                 .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(_, node)| self.expand(node, symmetry, visited))
-                            .collect::<Vec<_>>()
-                    })
+                    std::thread::Builder::new()
+                        .stack_size(WORKER_STACK)
+                        .spawn_scoped(scope, move || {
+                            part.iter()
+                                .map(|(_, node)| self.expand(node, symmetry, visited))
+                                .collect::<Vec<_>>()
+                        })
+                        .expect("spawn a search worker")
                 })
                 .collect();
             handles
