@@ -54,6 +54,7 @@ fn none() -> Reductions {
         symmetry: false,
         compact: false,
         threads: 1,
+        por: false,
     }
 }
 

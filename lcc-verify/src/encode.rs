@@ -15,8 +15,6 @@
 //! two states with equal encodings are always permutations of each other, so the
 //! reduction is sound even where it misses an identification.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use lcc_eval::state::{Instance, Proc};
@@ -46,24 +44,44 @@ pub struct Encoded {
     pub depth: usize,
 }
 
-/// A 128-bit fingerprint of an encoding.
+/// A 128-bit fingerprint of an encoding: two independent multiply-rotate lanes
+/// over 8-byte words, each finished with MurmurHash3's 64-bit mixer.
 pub fn fingerprint(bytes: &[u8]) -> u128 {
-    let mut a = DefaultHasher::new();
-    bytes.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    0x9e37_79b9_u32.hash(&mut b);
-    bytes.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let mut a: u64 = 0x243f_6a88_85a3_08d3 ^ bytes.len() as u64;
+    let mut b: u64 = 0x1319_8a2e_0370_7344 ^ (bytes.len() as u64).rotate_left(32);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        a = (a ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(31);
+        b = (b ^ w.rotate_left(23))
+            .wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+            .rotate_left(29);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    let w = u64::from_le_bytes(last);
+    a = (a ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    b = (b ^ w.rotate_left(23)).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    (u128::from(mix(a)) << 64) | u128::from(mix(b ^ a.rotate_left(17)))
+}
+
+/// MurmurHash3's 64-bit finaliser.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// Encodes `state` with the sleep flags `asleep`, canonically under `symmetry`.
 pub fn encode(state: &State, asleep: &[u8], symmetry: &Symmetry) -> Encoded {
     let n = state.len();
     let mut order: Vec<usize> = (0..n).collect();
-    let mut rename: HashMap<Atom, Atom> = HashMap::new();
+    let mut rename: Vec<(Atom, Atom)> = Vec::new();
     if !symmetry.is_trivial() {
         let blank = Atom::new("$peer");
-        let blanked: HashMap<Atom, Atom> = symmetry
+        let blanked: Vec<(Atom, Atom)> = symmetry
             .groups
             .iter()
             .flatten()
@@ -81,7 +99,7 @@ pub fn encode(state: &State, asleep: &[u8], symmetry: &Symmetry) -> Encoded {
             keyed.sort();
             for (slot, (_, member)) in group.iter().zip(&keyed) {
                 order[*slot] = *member;
-                rename.insert(state.peer(*member).id(), state.peer(*slot).id());
+                rename.push((state.peer(*member).id(), state.peer(*slot).id()));
             }
         }
     }
@@ -98,16 +116,16 @@ pub fn encode(state: &State, asleep: &[u8], symmetry: &Symmetry) -> Encoded {
     }
 }
 
-/// Writes states as bytes, renaming atoms on the way.
+/// Writes states as bytes, renaming atoms on the way (a few pairs: a linear scan).
 struct Writer<'r> {
     out: Vec<u8>,
-    rename: &'r HashMap<Atom, Atom>,
+    rename: &'r [(Atom, Atom)],
     envs: Vec<*const Instance>,
     deepest: usize,
 }
 
 impl<'r> Writer<'r> {
-    fn new(rename: &'r HashMap<Atom, Atom>) -> Writer<'r> {
+    fn new(rename: &'r [(Atom, Atom)]) -> Writer<'r> {
         Writer {
             out: Vec::with_capacity(256),
             rename,
@@ -131,7 +149,7 @@ impl<'r> Writer<'r> {
     }
 
     fn atom(&mut self, a: Atom) {
-        let a = self.rename.get(&a).copied().unwrap_or(a);
+        let a = self.rename.iter().find(|(from, _)| *from == a).map_or(a, |(_, to)| *to);
         self.u32(a.index());
     }
 

@@ -17,6 +17,7 @@
 //! graph and every verdict are the same for any number of threads.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -132,7 +133,7 @@ pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<S
 
 /// A combination of constraint outcomes under which the runtime's attempt
 /// (`choice`, default path) is blocked without a pending answer.
-fn blocked_attempt(
+pub(crate) fn blocked_attempt(
     model: &Model,
     state: &State,
     ctx: &Context<'_>,
@@ -227,6 +228,9 @@ pub struct Reductions {
     pub compact: bool,
     /// Worker threads for expanding states.
     pub threads: usize,
+    /// Partial-order reduction: expand only an ample set of one peer's local
+    /// steps where that is sound (see [`crate::por`]).
+    pub por: bool,
 }
 
 impl Default for Reductions {
@@ -235,6 +239,7 @@ impl Default for Reductions {
             symmetry: true,
             compact: true,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            por: true,
         }
     }
 }
@@ -300,10 +305,38 @@ pub struct Stats {
     pub stopped: Option<Stop>,
 }
 
+/// Hashes a fingerprint by folding its two halves (it is already a hash).
+#[derive(Default)]
+pub struct FoldFingerprint(u64);
+
+impl std::hash::Hasher for FoldFingerprint {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+/// A state's key in the visited set, computed by the worker that found it.
+pub enum Key {
+    /// Its 128-bit fingerprint.
+    Fingerprint(u128),
+    /// Its whole encoding.
+    Bytes(Vec<u8>),
+}
+
 /// The visited set: fingerprints or whole encodings, each with its state number.
 pub enum Visited {
     /// 128-bit fingerprints.
-    Compact(HashMap<u128, u32>),
+    Compact(HashMap<u128, u32, BuildHasherDefault<FoldFingerprint>>),
     /// Whole encodings.
     Full(HashMap<Box<[u8]>, u32>),
 }
@@ -317,6 +350,23 @@ impl Visited {
         }
     }
 
+    /// The key of an encoding in this set.
+    fn key(&self, bytes: Vec<u8>) -> Key {
+        match self {
+            Visited::Compact(_) => Key::Fingerprint(fingerprint(&bytes)),
+            Visited::Full(_) => Key::Bytes(bytes),
+        }
+    }
+
+    /// Whether a key (from [`Visited::key`]) is in the set.
+    fn contains(&self, key: &Key) -> bool {
+        match (self, key) {
+            (Visited::Compact(m), Key::Fingerprint(f)) => m.contains_key(f),
+            (Visited::Full(m), Key::Bytes(b)) => m.contains_key(b.as_slice()),
+            _ => unreachable!("keys come from `Visited::key` of the same set"),
+        }
+    }
+
     fn key_bytes(&self) -> usize {
         match self {
             Visited::Compact(_) => 16,
@@ -327,18 +377,19 @@ impl Visited {
         }
     }
 
-    fn insert(&mut self, bytes: Vec<u8>, next: u32) -> (u32, bool) {
-        match self {
-            Visited::Compact(m) => {
+    fn insert(&mut self, key: Key, next: u32) -> (u32, bool) {
+        match (self, key) {
+            (Visited::Compact(m), Key::Fingerprint(f)) => {
                 let n = m.len();
-                let i = *m.entry(fingerprint(&bytes)).or_insert(next);
+                let i = *m.entry(f).or_insert(next);
                 (i, m.len() > n)
             }
-            Visited::Full(m) => {
+            (Visited::Full(m), Key::Bytes(b)) => {
                 let n = m.len();
-                let i = *m.entry(bytes.into_boxed_slice()).or_insert(next);
+                let i = *m.entry(b.into_boxed_slice()).or_insert(next);
                 (i, m.len() > n)
             }
+            _ => unreachable!("keys come from `Visited::key` of the same set"),
         }
     }
 
@@ -384,9 +435,13 @@ pub struct Search<'a> {
     pub progress: bool,
 }
 
+/// The stack of a search worker: lcc-eval's runs use 256 MiB (reserved, not
+/// committed, until used).
+const WORKER_STACK: usize = 256 << 20;
+
 /// A successor as a worker prepares it for insertion.
 struct Prepared {
-    bytes: Vec<u8>,
+    key: Key,
     position: Vec<u8>,
     node: Node,
     peer: u8,
@@ -402,6 +457,8 @@ struct Expansion {
     succs: Vec<Prepared>,
     cut: bool,
     enabled: Vec<(u8, Vec<u32>)>,
+    /// Indices into `succs` of an ample set (partial-order reduction).
+    ample: Option<Vec<usize>>,
 }
 
 /// lcc-eval's context for verification: no inbox or term-size errors (the
@@ -446,14 +503,23 @@ impl Search<'_> {
         }
     }
 
-    fn expand(&self, node: &Node, symmetry: &Symmetry) -> Result<Expansion, EvalError> {
+    fn expand(&self, node: &Node, symmetry: &Symmetry, visited: &Visited) -> Result<Expansion, EvalError> {
         let ctx = context(self.providers);
         let mut out = Expansion {
             succs: Vec::new(),
             cut: false,
             enabled: Vec::new(),
+            ample: None,
         };
-        for s in successors(self.model, &ctx, node)? {
+        let succs = successors(self.model, &ctx, node)?;
+        let ample = if self.reductions.por {
+            crate::por::ample(self.model, &ctx, node, &succs)?
+        } else {
+            None
+        };
+        // Where each successor lands in `out.succs` (`None`: beyond the bounds).
+        let mut placed = Vec::with_capacity(succs.len());
+        for s in succs {
             let (fired, thread, step, events) = match s.mv {
                 Move::Fire {
                     thread, step, events, ..
@@ -465,19 +531,22 @@ impl Search<'_> {
             }
             if s.node.state.peers().any(|p| p.inbox().count() > self.bounds.inbox) {
                 out.cut = true;
+                placed.push(None);
                 continue;
             }
             let enc = encode(&s.node.state, &s.node.asleep, symmetry);
             if enc.depth > self.bounds.depth {
                 out.cut = true;
+                placed.push(None);
                 continue;
             }
+            placed.push(Some(out.succs.len()));
             let comm = events
                 .iter()
                 .any(|e| matches!(e, Event::Sent { .. } | Event::Received { .. }));
             let receives = events.iter().any(|e| matches!(e, Event::Received { .. }));
             out.succs.push(Prepared {
-                bytes: enc.bytes,
+                key: visited.key(enc.bytes),
                 position: enc.position,
                 node: s.node,
                 peer: s.peer as u8,
@@ -491,6 +560,8 @@ impl Search<'_> {
         }
         out.enabled.sort();
         out.enabled.dedup();
+        // An ample successor beyond the bounds: expand fully.
+        out.ample = ample.and_then(|indices| indices.into_iter().map(|i| placed[i]).collect());
         Ok(out)
     }
 
@@ -515,7 +586,7 @@ impl Search<'_> {
         let mut coverage = Coverage::default();
         coverage.events(&start_events);
         let mut visited = if self.reductions.compact {
-            Visited::Compact(HashMap::new())
+            Visited::Compact(HashMap::default())
         } else {
             Visited::Full(HashMap::new())
         };
@@ -529,7 +600,8 @@ impl Search<'_> {
             inv
         };
         rep_inverse.extend(invert(&enc.position));
-        visited.insert(enc.bytes, 0);
+        let key = visited.key(enc.bytes);
+        visited.insert(key, 0);
         let (unfinished, inbox) = masks(&start.state);
         graph.nodes.push(NodeInfo {
             parent: 0,
@@ -558,7 +630,7 @@ impl Search<'_> {
                     stopped = Some(stop);
                     break 'levels;
                 }
-                let expansions = self.expand_all(chunk, threads, &symmetry);
+                let expansions = self.expand_all(chunk, threads, &symmetry, &visited);
                 for ((src, _), exp) in chunk.iter().zip(expansions) {
                     let exp = exp?;
                     let src = *src;
@@ -575,9 +647,19 @@ impl Search<'_> {
                     info.status = if exp.cut { Status::Cut } else { Status::Expanded };
                     info.enabled = enabled;
                     let depth = info.depth + 1;
-                    for p in exp.succs {
+                    let mut succs = exp.succs;
+                    // The cycle proviso: the ample set only if all its successors are new.
+                    if let Some(ample) = exp.ample
+                        && ample.iter().all(|&i| !visited.contains(&succs[i].key))
+                    {
+                        let mut keep = vec![false; succs.len()];
+                        ample.iter().for_each(|&i| keep[i] = true);
+                        let mut k = keep.into_iter();
+                        succs.retain(|_| k.next().unwrap_or(false));
+                    }
+                    for p in succs {
                         let fresh = graph.nodes.len() as u32;
-                        let (dst, new) = visited.insert(p.bytes, fresh);
+                        let (dst, new) = visited.insert(p.key, fresh);
                         if new {
                             let (unfinished, inbox) = masks(&p.node.state);
                             graph.nodes.push(NodeInfo {
@@ -680,20 +762,24 @@ impl Search<'_> {
         chunk: &[(u32, Node)],
         threads: usize,
         symmetry: &Symmetry,
+        visited: &Visited,
     ) -> Vec<Result<Expansion, EvalError>> {
-        if threads == 1 || chunk.len() < 64 {
-            return chunk.iter().map(|(_, node)| self.expand(node, symmetry)).collect();
-        }
-        let per = chunk.len().div_ceil(threads);
+        // Each worker runs lcc-eval's `step` on a stack as large as lcc-eval's
+        // own runs use, so that its role-nesting limit is reachable here too.
+        let workers = if chunk.len() < 64 { 1 } else { threads };
+        let per = chunk.len().div_ceil(workers).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(per)
                 .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(_, node)| self.expand(node, symmetry))
-                            .collect::<Vec<_>>()
-                    })
+                    std::thread::Builder::new()
+                        .stack_size(WORKER_STACK)
+                        .spawn_scoped(scope, move || {
+                            part.iter()
+                                .map(|(_, node)| self.expand(node, symmetry, visited))
+                                .collect::<Vec<_>>()
+                        })
+                        .expect("spawn a search worker")
                 })
                 .collect();
             handles

@@ -44,6 +44,7 @@ pub fn verify(text: &str, peers: &str, models: &str) -> (Report, Sources) {
             symmetry: true,
             compact: true,
             threads: 2,
+            por: true,
         },
     )
 }

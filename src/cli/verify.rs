@@ -75,6 +75,9 @@ pub struct VerifyArgs {
     /// Store whole encoded states instead of 128-bit fingerprints.
     #[arg(long)]
     no_compact: bool,
+    /// Expand every transition of every state (no partial-order reduction).
+    #[arg(long)]
+    no_por: bool,
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -269,6 +272,7 @@ pub fn run(args: VerifyArgs) -> u8 {
         symmetry: !args.no_symmetry,
         compact: !args.no_compact,
         threads: args.threads.unwrap_or(Reductions::default().threads),
+        por: !args.no_por,
     };
     verifier.progress = true;
     let report = match verifier.run() {
