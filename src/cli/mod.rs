@@ -4,6 +4,7 @@ mod check;
 mod files;
 mod fmt;
 mod lsp;
+mod model_file;
 mod run;
 mod simulate;
 mod verify;

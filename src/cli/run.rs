@@ -6,8 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use lcc_eval::{Facts, Model, Providers, RunEnd, Runtime, Sources, default_peers, msc, parse_peers};
-use lcc_syntax::render::{RenderOptions, render};
+use lcc_eval::{Facts, Providers, RunEnd, Runtime, default_peers, msc, parse_peers};
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
@@ -78,29 +77,11 @@ fn read(path: &PathBuf) -> Result<String, String> {
 
 pub fn run(args: RunArgs) -> u8 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut sources = Sources::new();
-    let text = match read(&args.model) {
-        Ok(text) => text,
+    let loaded = match super::model_file::load(&args.model, color, "before running") {
+        Ok(loaded) => loaded,
         Err(message) => return usage_error(&message),
     };
-    let name = args.model.display().to_string();
-    let file = sources.add(name.clone(), text.clone());
-    let parsed = lcc_syntax::parse(file, &text);
-    if parsed.has_errors() {
-        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
-            eprint!("{}", render(d, &name, &text, RenderOptions { color, ascii: false }));
-        }
-        return usage_error(&format!("`{name}` has syntax errors"));
-    }
-    let model = match Model::lower(&parsed.model) {
-        Ok(model) => model,
-        Err(errors) => {
-            for e in &errors {
-                eprint!("{}", e.render(&sources));
-            }
-            return usage_error(&format!("`{name}` cannot run"));
-        }
-    };
+    let super::model_file::LoadedModel { mut sources, model, .. } = loaded;
     let mut providers = Providers::with_builtins();
     for path in &args.facts {
         let facts_text = match read(path) {

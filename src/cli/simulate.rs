@@ -5,8 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use lcc_eval::{Model, RunEnd, Sources};
-use lcc_syntax::render::{RenderOptions, render};
+use lcc_eval::RunEnd;
 use lcc_vmm::constraints::{ConstraintConfig, VmmConstraints};
 use lcc_vmm::driver::RunConfig;
 use lcc_vmm::interpreted::run_policy;
@@ -77,40 +76,13 @@ fn usage_error(message: &str) -> u8 {
 }
 
 pub fn run(args: SimulateArgs) -> u8 {
-    let name = args.policy.display().to_string();
-    let text = match std::fs::read_to_string(&args.policy) {
-        Ok(text) => text,
-        Err(e) => return usage_error(&format!("cannot read `{name}`: {e}")),
+    let loaded = match super::model_file::load(&args.policy, false, "before simulating") {
+        Ok(loaded) => loaded,
+        Err(message) => return usage_error(&message),
     };
-    let mut sources = Sources::new();
-    let file = sources.add(name.clone(), text.clone());
-    let parsed = lcc_syntax::parse(file, &text);
-    if parsed.has_errors() {
-        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
-            eprint!(
-                "{}",
-                render(
-                    d,
-                    &name,
-                    &text,
-                    RenderOptions {
-                        color: false,
-                        ascii: false
-                    }
-                )
-            );
-        }
-        return usage_error(&format!("`{name}` has syntax errors"));
-    }
-    let model = match Model::lower(&parsed.model) {
-        Ok(model) => model,
-        Err(errors) => {
-            for e in &errors {
-                eprint!("{}", e.render(&sources));
-            }
-            return usage_error(&format!("`{name}` cannot run"));
-        }
-    };
+    let super::model_file::LoadedModel {
+        sources, name, model, ..
+    } = loaded;
     let spec = ClusterSpec::scaled(args.pms, args.vms);
     let dc = spec.build(SimConfig::default(), args.seed);
     let config = match args.goal {

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use lcc_eval::{Facts, Model, Sources, default_peers, msc, parse_peers};
+use lcc_eval::{Facts, default_peers, msc, parse_peers};
 use lcc_syntax::Signatures;
-use lcc_syntax::render::{RenderOptions, render};
 use lcc_syntax::signatures::Origin;
 use lcc_verify::{Abstraction, Bounds, Limits, Reductions, Verifier, models_file};
 
@@ -160,40 +159,17 @@ pub fn run(args: VerifyArgs) -> u8 {
         },
         None => Config::default(),
     };
-    let text = match read(&args.model) {
-        Ok(t) => t,
-        Err(m) => return usage_error(&m),
+    let loaded = match super::model_file::load(&args.model, false, "before verifying") {
+        Ok(loaded) => loaded,
+        Err(message) => return usage_error(&message),
     };
-    let name = args.model.display().to_string();
-    let mut sources = Sources::new();
-    let file = sources.add(name.clone(), text.clone());
-    let parsed = lcc_syntax::parse(file, &text);
-    if parsed.has_errors() {
-        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
-            eprint!(
-                "{}",
-                render(
-                    d,
-                    &name,
-                    &text,
-                    RenderOptions {
-                        color: false,
-                        ascii: false
-                    }
-                )
-            );
-        }
-        return usage_error(&format!("`{name}` has syntax errors; fix them before verifying"));
-    }
-    let model = match Model::lower(&parsed.model) {
-        Ok(m) => m,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{}", e.render(&sources));
-            }
-            return usage_error(&format!("`{name}` cannot be compiled"));
-        }
-    };
+    let super::model_file::LoadedModel {
+        mut sources,
+        file,
+        name,
+        parsed,
+        model,
+    } = loaded;
     let mut signatures = Signatures::standard();
     signatures.add_model(&parsed.model, Origin::File(file));
     for path in &args.signatures {
