@@ -34,6 +34,7 @@ pub mod subst;
 pub mod term;
 pub mod threaded;
 pub mod trace;
+pub mod wire;
 
 pub use atom::Atom;
 pub use constraint::{Answer, Call, Constraint, Pending, Providers, Resolver};
