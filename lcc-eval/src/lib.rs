@@ -27,6 +27,8 @@ pub mod facts;
 pub mod local;
 pub mod model;
 pub mod msc;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod node;
 pub mod print;
 pub mod runtime;

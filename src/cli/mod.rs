@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod fmt;
+mod peer;
 mod run;
 mod verify;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Model-check a model: deadlocks, unreachable roles and steps, unreceived messages.
     #[command(after_help = verify::EXAMPLES)]
     Verify(Box<verify::VerifyArgs>),
+    /// Run one peer in this process, exchanging messages and roles through a NATS server.
+    #[command(after_help = peer::EXAMPLES)]
+    Peer(Box<peer::PeerArgs>),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -62,5 +66,6 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
         Command::Verify(args) => verify::run(*args),
+        Command::Peer(args) => peer::run(*args),
     })
 }
