@@ -39,10 +39,14 @@ impl Server {
         server
     }
 
-    /// Kills the server and starts it again on the same port and store.
-    pub fn restart(&mut self) {
+    /// Kills the server (its store stays).
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port and store.
+    pub fn start_again(&mut self) {
         self.child = spawn(self.port, &self.dir);
         self.wait_ready();
     }
@@ -120,6 +124,13 @@ pub fn finish(mut child: Child, limit: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
+}
+
+/// Writes `text` to a fresh file in the temporary folder; returns its path.
+pub fn temp_model(name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("lcc-{name}-{}.lcc", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
 }
 
 /// The message lines (sends and receives) of a text trace, without step numbers.
