@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// A running server; dropping it kills it and removes its store.
 pub struct Server {
     child: Child,
+    /// The configuration file, if the server has one.
+    config: Option<PathBuf>,
     /// `nats://127.0.0.1:PORT`.
     pub url: String,
     port: u16,
@@ -21,16 +23,43 @@ impl Server {
     /// Starts `nats-server -js` on a free port with a fresh store; waits until it
     /// says it is ready.
     pub fn start(name: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        Server::launch(port, dir, None)
+    }
+
+    /// Starts a server that lets in `users` only (password `pw-USER`), each
+    /// allowed to publish only on its own inbox and directory subjects (and
+    /// JetStream's API): a peer cannot pose as another.
+    pub fn start_secured(name: &str, users: &[&str]) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let users: Vec<String> = users
+            .iter()
+            .map(|u| {
+                format!(
+                    r#"{{user: "{u}", password: "pw-{u}", permissions: {{publish: {{allow: ["lcc.inbox.*.{u}", "lcc.dir.{u}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}}, subscribe: {{allow: [">"]}}}}}}"#
+                )
+            })
+            .collect();
+        let config = dir.join("server.conf");
+        let text = format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\nauthorization {{ users = [\n{}\n] }}\n",
+            dir.join("js").display(),
+            users.join(",\n")
+        );
+        std::fs::write(&config, text).unwrap();
+        Server::launch(port, dir, Some(config))
+    }
+
+    fn launch(port: u16, dir: PathBuf, config: Option<PathBuf>) -> Server {
         let mut server = Server {
-            child: spawn(port, &dir),
+            child: spawn(port, &dir, config.as_deref()),
+            config,
             url: format!("nats://127.0.0.1:{port}"),
             port,
             dir,
@@ -47,7 +76,7 @@ impl Server {
 
     /// Starts the server again on the same port and store.
     pub fn start_again(&mut self) {
-        self.child = spawn(self.port, &self.dir);
+        self.child = spawn(self.port, &self.dir, self.config.as_deref());
         self.wait_ready();
     }
 
@@ -67,10 +96,23 @@ impl Server {
     }
 }
 
-fn spawn(port: u16, dir: &std::path::Path) -> Child {
-    Command::new("nats-server")
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-        .arg(dir)
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(port: u16, dir: &std::path::Path, config: Option<&std::path::Path>) -> Child {
+    let mut command = Command::new("nats-server");
+    match config {
+        Some(config) => command.arg("-c").arg(config),
+        None => command
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir),
+    };
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -105,6 +147,32 @@ pub fn peer(model: &str, id: &str, role: &str, url: &str, extra: &[&str]) -> Chi
             url,
             "--heartbeat-ms",
             "200",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// [`peer`] logged in as user `id` with password `pw-ID`.
+pub fn secured_peer(model: &str, id: &str, role: &str, url: &str, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_lcc"))
+        .current_dir(root())
+        .env("LCC_NATS_PASSWORD", format!("pw-{id}"))
+        .args([
+            "peer",
+            model,
+            "--id",
+            id,
+            "--role",
+            role,
+            "--nats",
+            url,
+            "--heartbeat-ms",
+            "200",
+            "--user",
+            id,
         ])
         .args(extra)
         .stdout(Stdio::piped())
