@@ -22,6 +22,11 @@ for p in libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients q
 done
 # --- end lcc-vmm
 
+# --- lcc peer over NATS (issue 7): the tests/nats_*.rs tests start Debian's
+# nats-server (bookworm: 2.9.10) with JetStream on a loopback port.
+need nats-server
+# --- end NATS
+
 if ((${#apt_packages[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing packages ${apt_packages[*]}; run as root" >&2

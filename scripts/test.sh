@@ -18,6 +18,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 
+echo "== NATS transport (feature nats): lints and tests against a real nats-server"
+cargo clippy --workspace --all-targets --features nats --locked -- -D warnings
+cargo test --locked --features nats --test 'nats_*' 2>&1 | tee -a "$log"
+
 echo "== VS Code extension"
 bash lcc-lsp/editors/vscode/ci.sh
 

@@ -1,7 +1,7 @@
 //! Built-in constraints and arithmetic.
 //!
 //! The list constraints (`member`, `append`, `length`, `nth`, `sum`, `max`, `min`)
-//! and `true`/`fail` are ordinary [`Constraint`](crate::Constraint)s registered by
+//! `after/1` (see [`crate::timer`]) and `true`/`fail` are ordinary [`Constraint`](crate::Constraint)s registered by
 //! [`Providers::with_builtins`]; their signatures come from `stdlib/builtins.lcc`.
 //! `peers/2` needs the role directory, and `=`, `is`, comparisons, `and`, `or` and
 //! `not` are part of the language: the interpreter evaluates those itself.
@@ -120,13 +120,14 @@ type Builtin = fn(&[Term]) -> Answer;
 /// Registers the list built-ins and `true`/`fail` in `providers`.
 pub fn register(providers: &mut Providers) {
     let sigs = Signatures::builtins();
-    let table: [(&str, usize, Builtin); 9] = [
+    let table: [(&str, usize, Builtin); 10] = [
         ("true", 0, |_| Answer::yes()),
         ("fail", 0, |_| Answer::Failed),
         ("member", 2, member),
         ("append", 3, append),
         ("length", 2, length),
         ("nth", 3, nth),
+        ("after", 1, crate::timer::after_constraint),
         ("sum", 2, |a| {
             fold(a, "sum", |xs| {
                 xs.iter().try_fold(Num::Int(0), |acc, x| {

@@ -24,8 +24,12 @@ pub mod constraint;
 pub mod error;
 pub mod event;
 pub mod facts;
+pub mod local;
 pub mod model;
 pub mod msc;
+#[cfg(feature = "nats")]
+pub mod nats;
+pub mod node;
 pub mod print;
 pub mod runtime;
 pub mod state;
@@ -33,7 +37,10 @@ pub mod step;
 pub mod subst;
 pub mod term;
 pub mod threaded;
+pub mod timer;
 pub mod trace;
+pub mod transport;
+pub mod wire;
 
 pub use atom::Atom;
 pub use constraint::{Answer, Call, Constraint, Pending, Providers, Resolver};

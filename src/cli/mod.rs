@@ -5,6 +5,7 @@ mod files;
 mod fmt;
 mod lsp;
 mod model_file;
+mod peer;
 mod run;
 mod simulate;
 mod verify;
@@ -55,6 +56,9 @@ enum Command {
     /// Run the language server on standard input and output (for editors).
     #[command(after_help = lsp::EXAMPLES)]
     Lsp(lsp::LspArgs),
+    /// Run one peer in this process, exchanging messages and roles through a NATS server.
+    #[command(after_help = peer::EXAMPLES)]
+    Peer(Box<peer::PeerArgs>),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -73,5 +77,6 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(*args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Peer(args) => peer::run(*args),
     })
 }

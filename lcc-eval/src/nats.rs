@@ -1,0 +1,336 @@
+//! The NATS transport (feature `nats`): one peer per process, anywhere a NATS
+//! server with JetStream is reachable.
+//!
+//! * **Inboxes.** Peer `P`'s messages from peer `S` are published on subject
+//!   `lcc.inbox.P.S` into the JetStream stream `LCC_INBOX` (file storage,
+//!   subjects `lcc.inbox.>`), each with the header `Nats-Msg-Id: S/seq`, so the
+//!   server drops a re-sent duplicate. A send returns once the server has
+//!   stored the message (retried until then, for up to [`DELIVERY_TIMEOUT`]).
+//!   `P` reads through its durable consumer `peer_P` (filter `lcc.inbox.P.*`,
+//!   explicit acks): messages sent while `P` or the server was down are
+//!   delivered when they are back. The node drops duplicates by `(S, seq)`.
+//! * **Sender check.** An envelope whose sender Id is not the last token of its
+//!   subject is rejected and logged; with subject permissions that allow user
+//!   `S` to publish only on `lcc.inbox.*.S`, no peer can pose as another.
+//! * **Directory.** Each node publishes `{"v":1,"id":..,"roles":[..]}` on
+//!   `lcc.dir.ID` when its roles change and every heartbeat, and
+//!   `{"v":1,"id":..,"roles":null}` when it leaves; an entry not refreshed for
+//!   three heartbeats expires. A node that sees an Id it did not know
+//!   announces itself at once, so directories converge within one round trip.
+//!
+//! Ids must be valid subject tokens (no `.`, `*`, `>` or white space).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::atom::Atom;
+use crate::transport::{Directory, Inbound, Transport, TransportError};
+use crate::wire::{Envelope, WIRE_VERSION};
+
+/// How long a send is retried (e.g. while the server restarts) before it fails.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The JetStream stream holding every inbox.
+pub const STREAM: &str = "LCC_INBOX";
+
+/// How to reach the server.
+#[derive(Debug, Clone)]
+pub struct NatsOptions {
+    /// The server URL, e.g. `nats://127.0.0.1:4222` (`tls://` for TLS).
+    pub url: String,
+    /// User name and password, if the server asks for them.
+    pub user: Option<(String, String)>,
+    /// How often a node re-announces its roles (entries expire after three).
+    pub heartbeat: Duration,
+}
+
+/// A directory announcement on the wire.
+#[derive(Debug, Serialize, Deserialize)]
+struct Announcement {
+    v: u32,
+    id: String,
+    roles: Option<Vec<String>>,
+}
+
+/// What the background tasks share with the node's thread.
+#[derive(Default)]
+struct Shared {
+    /// Other peers' entries and when they were last heard of.
+    entries: HashMap<Atom, (Vec<Atom>, Instant)>,
+    /// This node's Id and roles, once announced.
+    mine: Option<(Atom, Vec<Atom>)>,
+    /// The node's channel.
+    inbound: Option<mpsc::Sender<Inbound>>,
+}
+
+impl Shared {
+    fn directory(&self) -> Directory {
+        let mut d: Directory = self
+            .entries
+            .iter()
+            .map(|(id, (roles, _))| (*id, roles.clone()))
+            .collect();
+        if let Some((id, roles)) = &self.mine {
+            d.insert(*id, roles.clone());
+        }
+        d
+    }
+
+    fn report(&self) {
+        if let Some(tx) = &self.inbound {
+            let _ = tx.send(Inbound::Directory(self.directory()));
+        }
+    }
+}
+
+/// A node's connection to a NATS server.
+pub struct NatsTransport {
+    runtime: tokio::runtime::Runtime,
+    client: async_nats::Client,
+    jetstream: jetstream::Context,
+    heartbeat: Duration,
+    shared: Arc<Mutex<Shared>>,
+}
+
+fn error(what: &str) -> impl Fn(String) -> TransportError + '_ {
+    move |e| TransportError(format!("{what}: {e}"))
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn announcement(id: Atom, roles: Option<&[Atom]>) -> Vec<u8> {
+    let a = Announcement {
+        v: WIRE_VERSION,
+        id: id.name().into(),
+        roles: roles.map(|r| r.iter().map(|a| a.name().to_string()).collect()),
+    };
+    serde_json::to_vec(&a).expect("an announcement serialises")
+}
+
+impl NatsTransport {
+    /// Connects to the server and makes sure the inbox stream exists.
+    pub fn connect(options: &NatsOptions) -> Result<NatsTransport, TransportError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| TransportError(format!("start the I/O runtime: {e}")))?;
+        let (client, jetstream) = runtime.block_on(async {
+            let mut connect = async_nats::ConnectOptions::new().name("lcc peer");
+            if let Some((user, password)) = &options.user {
+                connect = connect.user_and_password(user.clone(), password.clone());
+            }
+            let client = connect
+                .connect(options.url.as_str())
+                .await
+                .map_err(|e| error("connect to the NATS server")(e.to_string()))?;
+            let js = jetstream::new(client.clone());
+            js.get_or_create_stream(jetstream::stream::Config {
+                name: STREAM.into(),
+                subjects: vec!["lcc.inbox.>".into()],
+                storage: jetstream::stream::StorageType::File,
+                duplicate_window: Duration::from_secs(120),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| error("create the inbox stream")(e.to_string()))?;
+            Ok::<_, TransportError>((client, js))
+        })?;
+        Ok(NatsTransport {
+            runtime,
+            client,
+            jetstream,
+            heartbeat: options.heartbeat,
+            shared: Arc::default(),
+        })
+    }
+
+    fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>) -> Result<(), TransportError> {
+        let client = self.client.clone();
+        self.runtime.block_on(async move {
+            client
+                .publish(format!("lcc.dir.{me}"), announcement(me, roles).into())
+                .await
+                .map_err(|e| error("announce")(e.to_string()))?;
+            client.flush().await.map_err(|e| error("announce")(e.to_string()))
+        })
+    }
+}
+
+fn valid_token(id: &str) -> bool {
+    !id.is_empty() && !id.contains(['.', '*', '>']) && !id.chars().any(char::is_whitespace)
+}
+
+impl Transport for NatsTransport {
+    fn open(&mut self, me: Atom, inbound: mpsc::Sender<Inbound>) -> Result<(), TransportError> {
+        if !valid_token(me.name()) {
+            return Err(TransportError(format!(
+                "the Id `{me}` cannot be a NATS subject token (no `.`, `*`, `>` or spaces)"
+            )));
+        }
+        lock(&self.shared).inbound = Some(inbound.clone());
+        let js = self.jetstream.clone();
+        let consumer = self.runtime.block_on(async {
+            let stream = js
+                .get_stream(STREAM)
+                .await
+                .map_err(|e| error("open the inbox stream")(e.to_string()))?;
+            stream
+                .get_or_create_consumer(
+                    &format!("peer_{me}"),
+                    jetstream::consumer::pull::Config {
+                        durable_name: Some(format!("peer_{me}")),
+                        filter_subject: format!("lcc.inbox.{me}.*"),
+                        ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| error("open the inbox")(e.to_string()))
+        })?;
+        // Inbox: deliver, then acknowledge (at least once; the node de-duplicates).
+        let tx = inbound.clone();
+        self.runtime.spawn(async move {
+            loop {
+                let Ok(mut messages) = consumer.messages().await else {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                };
+                while let Some(next) = messages.next().await {
+                    let Ok(message) = next else { break };
+                    let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
+                    match Envelope::from_json(&message.payload) {
+                        Ok(envelope) if envelope.from.id == sender => {
+                            if tx.send(Inbound::Message(envelope)).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(envelope) => eprintln!(
+                            "rejected message {}: it claims sender `{}` but was published by `{sender}`",
+                            envelope.message_id(),
+                            envelope.from.id
+                        ),
+                        Err(e) => eprintln!("rejected a message from `{sender}`: {e}"),
+                    }
+                    let _ = message.ack().await;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        // Directory: others' announcements.
+        let client = self.client.clone();
+        let shared = self.shared.clone();
+        let mut subscription = self
+            .runtime
+            .block_on(client.subscribe("lcc.dir.*"))
+            .map_err(|e| error("subscribe to the directory")(e.to_string()))?;
+        self.runtime.spawn(async move {
+            while let Some(message) = subscription.next().await {
+                let Ok(a) = serde_json::from_slice::<Announcement>(&message.payload) else {
+                    continue;
+                };
+                let id = Atom::new(&a.id);
+                if a.v != WIRE_VERSION || id == me || message.subject.as_str() != format!("lcc.dir.{id}") {
+                    continue;
+                }
+                let roles: Option<Vec<Atom>> = a.roles.map(|r| r.iter().map(|n| Atom::new(n)).collect());
+                let reannounce = {
+                    let mut s = lock(&shared);
+                    let before = s.entries.get(&id).map(|(r, _)| r.clone());
+                    match roles {
+                        Some(roles) => {
+                            s.entries.insert(id, (roles.clone(), Instant::now()));
+                            if before.as_ref() != Some(&roles) {
+                                s.report();
+                            }
+                            // A newcomer learns about this node at once.
+                            before.is_none().then(|| s.mine.clone()).flatten()
+                        }
+                        None => {
+                            if s.entries.remove(&id).is_some() {
+                                s.report();
+                            }
+                            None
+                        }
+                    }
+                };
+                if let Some((me, mine)) = reannounce {
+                    let _ = client
+                        .publish(format!("lcc.dir.{me}"), announcement(me, Some(&mine)).into())
+                        .await;
+                }
+            }
+        });
+        // Heartbeats and expiry.
+        let client = self.client.clone();
+        let shared = self.shared.clone();
+        let heartbeat = self.heartbeat;
+        self.runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(heartbeat).await;
+                let mine = {
+                    let mut s = lock(&shared);
+                    let before = s.entries.len();
+                    s.entries.retain(|_, (_, seen)| seen.elapsed() < heartbeat * 3);
+                    if s.entries.len() != before {
+                        s.report();
+                    }
+                    s.mine.clone()
+                };
+                if let Some((me, roles)) = mine {
+                    let _ = client
+                        .publish(format!("lcc.dir.{me}"), announcement(me, Some(&roles)).into())
+                        .await;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    fn deliver(&mut self, envelope: &Envelope) -> Result<(), TransportError> {
+        let subject = format!("lcc.inbox.{}.{}", envelope.to.id, envelope.from.id);
+        let payload = envelope.to_json();
+        let id = envelope.message_id();
+        let js = self.jetstream.clone();
+        self.runtime.block_on(async move {
+            let started = Instant::now();
+            loop {
+                let publish = jetstream::message::PublishMessage::build()
+                    .payload(payload.clone().into())
+                    .message_id(&id);
+                let last = match js.send_publish(subject.clone(), publish).await {
+                    Ok(ack) => match ack.await {
+                        Ok(_) => return Ok(()),
+                        Err(e) => e.to_string(),
+                    },
+                    Err(e) => e.to_string(),
+                };
+                if started.elapsed() > DELIVERY_TIMEOUT {
+                    return Err(TransportError(format!("deliver {id} on {subject}: {last}")));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    }
+
+    fn announce(&mut self, me: Atom, roles: &[Atom]) -> Result<(), TransportError> {
+        lock(&self.shared).mine = Some((me, roles.to_vec()));
+        self.publish_announcement(me, Some(roles))
+    }
+
+    fn withdraw(&mut self, me: Atom) -> Result<(), TransportError> {
+        lock(&self.shared).mine = None;
+        self.publish_announcement(me, None)
+    }
+
+    fn directory(&self) -> Directory {
+        lock(&self.shared).directory()
+    }
+}

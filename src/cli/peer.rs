@@ -1,0 +1,196 @@
+//! `lcc peer`: run one peer of an interaction in this process, reaching the
+//! other peers and the role directory through a NATS server (see
+//! `docs/distributed.md`). Needs the `nats` cargo feature.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::EXIT_USAGE;
+
+pub const EXAMPLES: &str = "\
+Examples (one per host; the same model and facts everywhere):
+  lcc peer stdlib/examples/greeter.lcc --id bob --role responder --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
+  lcc peer stdlib/examples/greeter.lcc --id alice --role greeter --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
+  LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
+
+The server needs JetStream (nats-server -js). The peer announces the roles it
+plays, receives from its durable inbox, prints its trace when it ends and
+withdraws from the directory; SIGINT or SIGTERM stops it cleanly.
+
+Exit status: 0 when the peer finished its role, 1 when it was stopped (signal)
+before finishing, 2 on bad input, an unreachable server, an error during the run
+or the time limit.";
+
+/// Arguments of `lcc peer`.
+#[derive(Debug, Args)]
+pub struct PeerArgs {
+    /// The model (every peer of the interaction runs the same one).
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+    /// This peer's Id (a NATS subject token: no `.`, `*`, `>` or spaces).
+    #[arg(long, value_name = "ID")]
+    id: String,
+    /// The role it starts in, e.g. `idle` or `underloaded(80)`.
+    #[arg(long, value_name = "ROLE")]
+    role: String,
+    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
+    #[arg(long, value_name = "URL")]
+    nats: String,
+    /// NATS user name; the password is read from the environment variable
+    /// `LCC_NATS_PASSWORD`.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// A facts file scripting constraints (repeatable; later files take precedence).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
+    /// How often the peer re-announces its roles, in milliseconds (directory
+    /// entries expire after three missed announcements).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    heartbeat_ms: u64,
+    /// Stop with an error after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    max_time: Option<f64>,
+}
+
+fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}
+
+#[cfg(not(feature = "nats"))]
+pub fn run(_: PeerArgs) -> u8 {
+    usage_error("this lcc was built without NATS support: rebuild with `cargo build --features nats`")
+}
+
+#[cfg(feature = "nats")]
+pub fn run(args: PeerArgs) -> u8 {
+    use std::io::Write;
+
+    use lcc_eval::nats::{NatsOptions, NatsTransport};
+    use lcc_eval::node::{Node, NodeEnd};
+    use lcc_eval::{Facts, Model, Providers, Sources, parse_peers};
+
+    use super::{EXIT_FINDINGS, EXIT_OK};
+
+    let read =
+        |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+    let mut sources = Sources::new();
+    let text = match read(&args.model) {
+        Ok(text) => text,
+        Err(message) => return usage_error(&message),
+    };
+    let name = args.model.display().to_string();
+    let file = sources.add(name.clone(), text.clone());
+    let parsed = lcc_syntax::parse(file, &text);
+    if parsed.has_errors() {
+        return usage_error(&format!("`{name}` has syntax errors (run `lcc check {name}`)"));
+    }
+    let model = match Model::lower(&parsed.model) {
+        Ok(model) => model,
+        Err(errors) => {
+            for e in &errors {
+                eprint!("{}", e.render(&sources));
+            }
+            return usage_error(&format!("`{name}` cannot run"));
+        }
+    };
+    let mut providers = Providers::with_builtins();
+    for path in &args.facts {
+        let facts_text = match read(path) {
+            Ok(text) => text,
+            Err(message) => return usage_error(&message),
+        };
+        let facts_name = path.display().to_string();
+        let facts_file = sources.add(facts_name.clone(), facts_text.clone());
+        match Facts::parse(facts_file, &facts_name, &facts_text) {
+            Ok(facts) => facts.register(&mut providers),
+            Err(e) => return usage_error(&e.message),
+        }
+    }
+    let unknown = model.check_constraints(&providers);
+    if !unknown.is_empty() {
+        for e in &unknown {
+            eprint!("{}", e.render(&sources));
+        }
+        return usage_error("some constraints have no provider: give a --facts file that defines them");
+    }
+    let me = match parse_peers(&format!("{}={}", args.role, args.id)).map(|mut p| p.remove(0)) {
+        Ok(spec) => spec,
+        Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
+    };
+    let user = match args.user {
+        Some(user) => match std::env::var("LCC_NATS_PASSWORD") {
+            Ok(password) => Some((user, password)),
+            Err(_) => return usage_error("--user needs the password in the environment variable LCC_NATS_PASSWORD"),
+        },
+        None => None,
+    };
+    let options = NatsOptions {
+        url: args.nats.clone(),
+        user,
+        heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(10)),
+    };
+    let transport = match NatsTransport::connect(&options) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let mut node = Node::new(&model, providers, transport);
+    if let Some(secs) = args.max_time {
+        match std::time::Duration::try_from_secs_f64(secs) {
+            Ok(limit) => node = node.max_time(limit),
+            Err(_) => return usage_error(&format!("--max-time {secs} is not a number of seconds")),
+        }
+    }
+    stop_on_signals(node.stop_handle());
+    let run = match node.run(&me) {
+        Ok(run) => run,
+        Err(e) => {
+            eprint!("{}", e.render(&sources));
+            return EXIT_USAGE;
+        }
+    };
+    if std::io::stdout()
+        .lock()
+        .write_all(run.trace.text(&sources).as_bytes())
+        .is_err()
+    {
+        return EXIT_USAGE;
+    }
+    match run.end {
+        NodeEnd::Finished => {
+            eprintln!("peer `{}` finished after {} steps", me.id, run.steps);
+            EXIT_OK
+        }
+        NodeEnd::Stopped(reason) => {
+            eprintln!(
+                "peer `{}` stopped by {reason} after {} steps, unfinished",
+                me.id, run.steps
+            );
+            EXIT_FINDINGS
+        }
+        NodeEnd::Limit(e) => usage_error(&e.message),
+    }
+}
+
+/// Stops the node on SIGINT or SIGTERM (watched on a thread of its own).
+#[cfg(feature = "nats")]
+fn stop_on_signals(stop: lcc_eval::node::StopHandle) {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("start the signal watcher");
+        runtime.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+                return;
+            };
+            let which = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            stop.stop(which);
+        });
+    });
+}

@@ -1,0 +1,211 @@
+//! A `nats-server` with JetStream on a free loopback port, killed on drop, and
+//! helpers to run `lcc` processes against it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server; dropping it kills it and removes its store.
+pub struct Server {
+    child: Child,
+    /// The configuration file, if the server has one.
+    config: Option<PathBuf>,
+    /// `nats://127.0.0.1:PORT`.
+    pub url: String,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Server {
+    /// Starts `nats-server -js` on a free port with a fresh store; waits until it
+    /// says it is ready.
+    pub fn start(name: &str) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Server::launch(port, dir, None)
+    }
+
+    /// Starts a server that lets in `users` only (password `pw-USER`), each
+    /// allowed to publish only on its own inbox and directory subjects (and
+    /// JetStream's API): a peer cannot pose as another.
+    pub fn start_secured(name: &str, users: &[&str]) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let users: Vec<String> = users
+            .iter()
+            .map(|u| {
+                format!(
+                    r#"{{user: "{u}", password: "pw-{u}", permissions: {{publish: {{allow: ["lcc.inbox.*.{u}", "lcc.dir.{u}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}}, subscribe: {{allow: [">"]}}}}}}"#
+                )
+            })
+            .collect();
+        let config = dir.join("server.conf");
+        let text = format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\nauthorization {{ users = [\n{}\n] }}\n",
+            dir.join("js").display(),
+            users.join(",\n")
+        );
+        std::fs::write(&config, text).unwrap();
+        Server::launch(port, dir, Some(config))
+    }
+
+    fn launch(port: u16, dir: PathBuf, config: Option<PathBuf>) -> Server {
+        let mut server = Server {
+            child: spawn(port, &dir, config.as_deref()),
+            config,
+            url: format!("nats://127.0.0.1:{port}"),
+            port,
+            dir,
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Kills the server (its store stays).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port and store.
+    pub fn start_again(&mut self) {
+        self.child = spawn(self.port, &self.dir, self.config.as_deref());
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let stderr = self.child.stderr.take().expect("piped stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let started = Instant::now();
+        loop {
+            let line = lines.next().expect("nats-server exited before it was ready").unwrap();
+            if line.contains("Server is ready") {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "nats-server did not start");
+        }
+        // Keep draining the log so that the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(port: u16, dir: &std::path::Path, config: Option<&std::path::Path>) -> Child {
+    let mut command = Command::new("nats-server");
+    match config {
+        Some(config) => command.arg("-c").arg(config),
+        None => command
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir),
+    };
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nats-server is installed (scripts/install-deps.sh)")
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `lcc peer MODEL --id ID --role ROLE --nats URL` plus `extra`, started.
+pub fn peer(model: &str, id: &str, role: &str, url: &str, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_lcc"))
+        .current_dir(root())
+        .args([
+            "peer",
+            model,
+            "--id",
+            id,
+            "--role",
+            role,
+            "--nats",
+            url,
+            "--heartbeat-ms",
+            "200",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// [`peer`] logged in as user `id` with password `pw-ID`.
+pub fn secured_peer(model: &str, id: &str, role: &str, url: &str, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_lcc"))
+        .current_dir(root())
+        .env("LCC_NATS_PASSWORD", format!("pw-{id}"))
+        .args([
+            "peer",
+            model,
+            "--id",
+            id,
+            "--role",
+            role,
+            "--nats",
+            url,
+            "--heartbeat-ms",
+            "200",
+            "--user",
+            id,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a child, killing it after `limit`.
+pub fn finish(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Writes `text` to a fresh file in the temporary folder; returns its path.
+pub fn temp_model(name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("lcc-{name}-{}.lcc", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The message lines (sends and receives) of a text trace, without step numbers.
+pub fn message_lines(trace: &str) -> Vec<String> {
+    trace
+        .lines()
+        .filter(|l| l.contains(" sends ") || l.contains(" receives "))
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        .collect()
+}
