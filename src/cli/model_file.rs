@@ -1,9 +1,9 @@
 //! Loading the model file of `run`, `verify` and `simulate`: read, parse, report
 //! syntax errors in the terminal, and lower to lcc-eval's `Model`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use lcc_eval::{Model, Sources};
+use lcc_eval::{Facts, Model, Providers, Sources};
 use lcc_syntax::render::{FileRenderer, RenderOptions};
 use lcc_syntax::{FileId, Parsed};
 
@@ -52,4 +52,27 @@ pub fn load(path: &Path, color: bool, for_what: &str) -> Result<LoadedModel, Str
             Err(format!("`{name}` cannot be used {for_what}"))
         }
     }
+}
+
+/// The built-in providers plus the facts files `facts` (added to `sources` for
+/// locations). Fails — after printing the offending calls — when the model calls a
+/// constraint that no provider answers.
+pub fn providers(sources: &mut Sources, facts: &[PathBuf], model: &Model) -> Result<Providers, String> {
+    let mut providers = Providers::with_builtins();
+    for path in facts {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let file = sources.add(name.clone(), text.clone());
+        Facts::parse(file, &name, &text)
+            .map_err(|e| e.message)?
+            .register(&mut providers);
+    }
+    let unknown = model.check_constraints(&providers);
+    if !unknown.is_empty() {
+        for e in &unknown {
+            eprint!("{}", e.render(sources));
+        }
+        return Err("some constraints have no provider: give a --facts file that defines them".into());
+    }
+    Ok(providers)
 }

@@ -69,52 +69,19 @@ pub fn run(args: PeerArgs) -> u8 {
 
     use lcc_eval::nats::{NatsOptions, NatsTransport};
     use lcc_eval::node::{Node, NodeEnd};
-    use lcc_eval::{Facts, Model, Providers, Sources, parse_peers};
+    use lcc_eval::parse_peers;
 
     use super::{EXIT_FINDINGS, EXIT_OK};
 
-    let read =
-        |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
-    let mut sources = Sources::new();
-    let text = match read(&args.model) {
-        Ok(text) => text,
+    let loaded = match super::model_file::load(&args.model, false, "before running a peer") {
+        Ok(loaded) => loaded,
         Err(message) => return usage_error(&message),
     };
-    let name = args.model.display().to_string();
-    let file = sources.add(name.clone(), text.clone());
-    let parsed = lcc_syntax::parse(file, &text);
-    if parsed.has_errors() {
-        return usage_error(&format!("`{name}` has syntax errors (run `lcc check {name}`)"));
-    }
-    let model = match Model::lower(&parsed.model) {
-        Ok(model) => model,
-        Err(errors) => {
-            for e in &errors {
-                eprint!("{}", e.render(&sources));
-            }
-            return usage_error(&format!("`{name}` cannot run"));
-        }
+    let super::model_file::LoadedModel { mut sources, model, .. } = loaded;
+    let providers = match super::model_file::providers(&mut sources, &args.facts, &model) {
+        Ok(providers) => providers,
+        Err(message) => return usage_error(&message),
     };
-    let mut providers = Providers::with_builtins();
-    for path in &args.facts {
-        let facts_text = match read(path) {
-            Ok(text) => text,
-            Err(message) => return usage_error(&message),
-        };
-        let facts_name = path.display().to_string();
-        let facts_file = sources.add(facts_name.clone(), facts_text.clone());
-        match Facts::parse(facts_file, &facts_name, &facts_text) {
-            Ok(facts) => facts.register(&mut providers),
-            Err(e) => return usage_error(&e.message),
-        }
-    }
-    let unknown = model.check_constraints(&providers);
-    if !unknown.is_empty() {
-        for e in &unknown {
-            eprint!("{}", e.render(&sources));
-        }
-        return usage_error("some constraints have no provider: give a --facts file that defines them");
-    }
     let me = match parse_peers(&format!("{}={}", args.role, args.id)).map(|mut p| p.remove(0)) {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use lcc_eval::{Facts, Providers, RunEnd, Runtime, default_peers, msc, parse_peers};
+use lcc_eval::{RunEnd, Runtime, default_peers, msc, parse_peers};
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
@@ -71,10 +71,6 @@ fn usage_error(message: &str) -> u8 {
     EXIT_USAGE
 }
 
-fn read(path: &PathBuf) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-}
-
 pub fn run(args: RunArgs) -> u8 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let loaded = match super::model_file::load(&args.model, color, "before running") {
@@ -82,26 +78,10 @@ pub fn run(args: RunArgs) -> u8 {
         Err(message) => return usage_error(&message),
     };
     let super::model_file::LoadedModel { mut sources, model, .. } = loaded;
-    let mut providers = Providers::with_builtins();
-    for path in &args.facts {
-        let facts_text = match read(path) {
-            Ok(text) => text,
-            Err(message) => return usage_error(&message),
-        };
-        let facts_name = path.display().to_string();
-        let facts_file = sources.add(facts_name.clone(), facts_text.clone());
-        match Facts::parse(facts_file, &facts_name, &facts_text) {
-            Ok(facts) => facts.register(&mut providers),
-            Err(e) => return usage_error(&e.message),
-        }
-    }
-    let unknown = model.check_constraints(&providers);
-    if !unknown.is_empty() {
-        for e in &unknown {
-            eprint!("{}", e.render(&sources));
-        }
-        return usage_error("some constraints have no provider: give a --facts file that defines them");
-    }
+    let providers = match super::model_file::providers(&mut sources, &args.facts, &model) {
+        Ok(providers) => providers,
+        Err(message) => return usage_error(&message),
+    };
     let peers = match &args.peers {
         Some(spec) => match parse_peers(spec) {
             Ok(peers) => peers,
