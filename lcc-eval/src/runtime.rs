@@ -309,30 +309,20 @@ impl<'m> Runtime<'m> {
         let started = Instant::now();
         let mut steps: u64 = 0;
         loop {
-            if let Some(max) = self.max_steps
-                && steps >= max
-            {
-                let error = EvalError::new(
+            let limit = match (self.max_steps, self.max_time) {
+                (Some(max), _) if steps >= max => Some(EvalError::new(
                     ErrorKind::StepLimit,
                     format!("the run reached its limit of {max} steps"),
                     None,
-                );
-                return Ok(Run {
-                    state,
-                    trace,
-                    end: RunEnd::Limit(error),
-                    steps,
-                });
-            }
-            if let Some(max) = self.max_time
-                && steps.is_multiple_of(256)
-                && started.elapsed() > max
-            {
-                let error = EvalError::new(
+                )),
+                (_, Some(max)) if steps.is_multiple_of(256) && started.elapsed() > max => Some(EvalError::new(
                     ErrorKind::TimeLimit,
                     format!("the run reached its time limit of {max:?}"),
                     None,
-                );
+                )),
+                _ => None,
+            };
+            if let Some(error) = limit {
                 return Ok(Run {
                     state,
                     trace,
