@@ -1,5 +1,6 @@
 //! End-to-end test of `lcc lsp` through a real LSP client: headless Neovim runs
-//! `lcc-lsp/tests/e2e/neovim.lua` against this build's `lcc` binary. Neovim is a
+//! `lcc-lsp/tests/e2e/neovim.lua` against this build's `lcc` binary (which verifies
+//! a model that deadlocks and a clean one on save). Neovim is a
 //! test dependency (`scripts/install-deps.sh` installs it); without it this fails.
 
 use std::path::Path;
@@ -83,6 +84,31 @@ fn neovim_drives_lcc_lsp() {
     assert!(
         text.contains("offer(Item, 10) => a(customer, B)") && !text.contains("B) )"),
         "{text}"
+    );
+    // Verify on save: the deadlock, on the asker's receive, walks through the
+    // counterexample (asker sends, answerer receives and finishes, asker stuck).
+    assert_eq!(report["deadlock_line"], 5, "{report:#}");
+    let steps: Vec<(u64, String)> = report["deadlock_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["line"].as_u64().unwrap(), s["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(
+        steps.iter().any(|(line, m)| *line == 4 && m.contains("sends question"))
+            && steps
+                .iter()
+                .any(|(line, m)| *line == 8 && m.contains("receives question"))
+            && steps.last().is_some_and(|(line, m)| *line == 5 && m.contains("stuck")),
+        "{steps:#?}"
+    );
+    assert!(
+        report["codes_after_clean_save"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c.as_str().unwrap_or("").starts_with('V')),
+        "{report:#}"
     );
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -3,7 +3,8 @@
 //! [`db`] holds the incremental queries (parse, signatures, semantic [`index`],
 //! diagnostics), with [`pieces`] parsing clause by clause; [`workspace`] the documents and snapshots; [`server`] the protocol
 //! handlers; [`features`] one module per language feature; [`publisher`] publishes
-//! diagnostics in order; [`verify`] is the extension point for verification on save.
+//! diagnostics in order; [`verify`] runs the model checker on save, scheduled by
+//! [`verify_runs`].
 //! The VS Code extension lives in `editors/vscode`.
 
 pub mod db;
@@ -16,6 +17,7 @@ pub mod publisher;
 pub mod server;
 pub mod settings;
 pub mod verify;
+pub mod verify_runs;
 pub mod workspace;
 
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::LspService;
 
 pub use server::Server;
-pub use verify::Verifier;
+pub use verify::{ModelChecker, Verifier};
 
 /// Serves the protocol on `input`/`output` until the client sends `exit` or closes
 /// the input. Must run on a tokio runtime.
@@ -39,12 +41,17 @@ where
         .await;
 }
 
-/// Serves the protocol on standard input and output (what `lcc lsp` runs).
+/// Serves the protocol on standard input and output, verifying saved files with
+/// the [`ModelChecker`] (what `lcc lsp` runs).
 pub fn run_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), None));
+    runtime.block_on(serve(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        Some(Arc::new(ModelChecker)),
+    ));
     Ok(())
 }

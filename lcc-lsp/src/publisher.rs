@@ -18,6 +18,7 @@ use crate::workspace::{Snapshot, Workspace};
 type Verified = HashMap<Uri, (Option<i32>, Vec<lcc_syntax::Diagnostic>)>;
 
 /// The handle that queues documents for publication.
+#[derive(Clone)]
 pub struct Publisher {
     queue: mpsc::UnboundedSender<Uri>,
     verified: Arc<Mutex<Verified>>,

@@ -22,6 +22,7 @@ use crate::features::{
 use crate::publisher::Publisher;
 use crate::settings::Settings;
 use crate::verify::Verifier;
+use crate::verify_runs::{Target, VerifyRuns};
 use crate::workspace::{Snapshot, Workspace};
 
 /// The LCC language server.
@@ -31,7 +32,7 @@ pub struct Server {
     publisher: Publisher,
     settings: Mutex<Settings>,
     snippets: AtomicBool,
-    verifier: Option<Arc<dyn Verifier>>,
+    verify_runs: Option<VerifyRuns>,
     said_no_verifier: AtomicBool,
 }
 
@@ -40,13 +41,14 @@ impl Server {
     /// Must be called on a tokio runtime (it starts the diagnostics worker).
     pub fn new(client: Client, verifier: Option<Arc<dyn Verifier>>) -> Server {
         let workspace = Arc::new(Mutex::new(Workspace::default()));
+        let publisher = Publisher::start(client.clone(), workspace.clone());
         Server {
-            publisher: Publisher::start(client.clone(), workspace.clone()),
+            verify_runs: verifier.map(|v| VerifyRuns::new(v, publisher.clone(), client.clone())),
+            publisher,
             client,
             workspace,
             settings: Mutex::new(Settings::default()),
             snippets: AtomicBool::new(false),
-            verifier,
             said_no_verifier: AtomicBool::new(false),
         }
     }
@@ -59,6 +61,9 @@ impl Server {
     /// order), then queues `uri`'s diagnostics if `apply` says the document is known.
     /// A panic while editing is reported to the client and the server keeps serving.
     async fn edit(&self, uri: Uri, apply: impl FnOnce(&mut Workspace) -> bool) {
+        if let Some(runs) = &self.verify_runs {
+            runs.supersede(&uri);
+        }
         match std::panic::catch_unwind(AssertUnwindSafe(|| apply(&mut self.state()))) {
             Ok(true) => self.publisher.queue(uri),
             Ok(false) => {}
@@ -213,12 +218,12 @@ impl LanguageServer for Server {
         if !settings.verify_on_save {
             return;
         }
-        let Some(verifier) = self.verifier.clone() else {
+        let Some(runs) = &self.verify_runs else {
             if !self.said_no_verifier.swap(true, Ordering::Relaxed) {
                 self.client
                     .log_message(
                         MessageType::INFO,
-                        "verify on save: the model checker is not available in this version of lcc; only syntax and semantic checks run",
+                        "verify on save: this server has no model checker; only syntax and semantic checks run",
                     )
                     .await;
             }
@@ -227,22 +232,15 @@ impl LanguageServer for Server {
         let uri = params.text_document.uri;
         let target = {
             let snapshot = self.state().snapshot();
-            snapshot
-                .document(&uri)
-                .map(|d| (d.file.id(&snapshot.db), d.file.text(&snapshot.db).clone(), d.version))
+            snapshot.document(&uri).map(|d| Target {
+                uri: uri.clone(),
+                file: d.file.id(&snapshot.db),
+                text: d.file.text(&snapshot.db).clone(),
+                version: d.version,
+            })
         };
-        let Some((id, text, version)) = target else {
-            return;
-        };
-        let budget = settings.verify_time_budget;
-        let run = tokio::task::spawn_blocking(move || verifier.verify(id, &text, budget));
-        match run.await {
-            Ok(found) => self.publisher.set_verification(uri, version, found),
-            Err(failure) => {
-                self.client
-                    .log_message(MessageType::ERROR, format!("verification failed: {failure}"))
-                    .await
-            }
+        if let Some(target) = target {
+            runs.start(target, settings.verify_time_budget);
         }
     }
 

@@ -301,6 +301,15 @@ async fn a_panicking_verifier_does_not_stop_the_server() {
     client
         .notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } }))
         .await;
+    let failed = client
+        .notification(|m| {
+            m["method"] == "window/logMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("verification failed"))
+        })
+        .await;
+    assert_eq!(failed["params"]["type"], 1, "reported as an error");
     let hover = client
         .request("textDocument/hover", at(uri, json!({ "line": 0, "character": 2 })))
         .await;

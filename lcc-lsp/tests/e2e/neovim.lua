@@ -6,7 +6,8 @@
 --
 -- The model file (written by the test) has a stray `)` on its last line, an emoji
 -- before a role reference and a `≤` in a comment. Neovim converts cursor byte
--- columns to UTF-16 itself, so the positions here are a real client's.
+-- columns to UTF-16 itself, so the positions here are a real client's. At the
+-- end, a model that deadlocks and a clean one are saved (verify on save).
 -- Exit status: 0 all checks passed, 1 a check failed, 2 the script failed,
 -- 3 the server did not start; the JSON report lists every failed check.
 
@@ -21,6 +22,23 @@ local function write_report()
 end
 
 local TIMEOUT = 15000
+
+-- Saved at the end: the answerer never answers, so the asker waits for ever.
+local DEADLOCKS = {
+  'r(asker, initial)',
+  'r(answerer, necessary)',
+  '',
+  'a(asker, _A) ::',
+  '  question => a(answerer, B) then',
+  '  answer <= a(answerer, B)',
+  '',
+  'a(answerer, _B) ::',
+  '  question <= a(asker, _A)',
+}
+local CLEAN = vim.list_extend(vim.list_slice(DEADLOCKS, 1, 8), {
+  '  question <= a(asker, A) then',
+  '  answer => a(asker, A)',
+})
 
 local function main()
   local file = assert(os.getenv('LCC_E2E_FILE'), 'LCC_E2E_FILE')
@@ -179,6 +197,35 @@ local function main()
   vim.api.nvim_buf_set_lines(buf, 1, 2, false, { 'a(customer, B) :: (' })
   local broken = diagnostics_now()
   check(#broken >= 1, 'a half-typed line is reported')
+
+  -- Verify on save: replace the buffer, wait for its checks, write it, and wait
+  -- for the publication that follows the model checker's run (one per save).
+  local function saved(lines)
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+    diagnostics_now()
+    local count = #diagnostics
+    vim.cmd('silent write')
+    local version = vim.lsp.util.buf_versions[buf]
+    local got = vim.wait(TIMEOUT, function()
+      return #diagnostics > count and diagnostics[#diagnostics].version == version
+    end, 10)
+    check(got, 'no diagnostics after saving version ' .. tostring(version))
+    return got and diagnostics[#diagnostics].diagnostics or {}
+  end
+  local deadlock = nil
+  for _, d in ipairs(saved(DEADLOCKS)) do if d.code == 'V0001' then deadlock = d end end
+  if check(deadlock ~= nil, 'a deadlock is reported after saving a model that deadlocks') then
+    report.deadlock_line = deadlock.range.start.line
+    report.deadlock_steps = {}
+    for _, r in ipairs(deadlock.relatedInformation or {}) do
+      check(r.location.uri == uri, 'counterexample steps are in the model')
+      table.insert(report.deadlock_steps, { line = r.location.range.start.line, message = r.message })
+    end
+  end
+  report.codes_after_clean_save = codes(saved(CLEAN))
+  for _, code in ipairs(report.codes_after_clean_save) do
+    check(not tostring(code):match('^V'), 'a clean model has no verification finding: ' .. tostring(code))
+  end
 
   vim.lsp.stop_client(client_id)
   vim.wait(5000, function() return exited ~= nil end, 10)

@@ -159,6 +159,20 @@ impl Client {
         }
     }
 
+    /// Waits for a message from the server that `wanted` accepts.
+    pub async fn notification(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.notifications.iter().position(&wanted) {
+            return self.notifications.remove(i).expect("present");
+        }
+        loop {
+            let message = self.next_message().await;
+            if wanted(&message) {
+                return message;
+            }
+            self.notifications.push_back(message);
+        }
+    }
+
     /// Shuts the server down and waits for it to exit.
     pub async fn shutdown(mut self) {
         self.request("shutdown", Value::Null).await;
