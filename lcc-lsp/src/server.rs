@@ -32,6 +32,8 @@ pub struct Server {
     publisher: Publisher,
     settings: Mutex<Settings>,
     snippets: AtomicBool,
+    /// The client can watch files for the server (dynamic registration).
+    watch_files: AtomicBool,
     verify_runs: Option<VerifyRuns>,
     said_no_verifier: AtomicBool,
 }
@@ -49,6 +51,7 @@ impl Server {
             workspace,
             settings: Mutex::new(Settings::default()),
             snippets: AtomicBool::new(false),
+            watch_files: AtomicBool::new(false),
             said_no_verifier: AtomicBool::new(false),
         }
     }
@@ -129,6 +132,14 @@ impl LanguageServer for Server {
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.snippets.store(snippets, Ordering::Relaxed);
+        let watch_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        self.watch_files.store(watch_files, Ordering::Relaxed);
         self.state().scan(&roots(&params));
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -181,6 +192,39 @@ impl LanguageServer for Server {
             }),
             offset_encoding: None,
         })
+    }
+
+    async fn initialized(&self, _params: InitializedParams) {
+        if !self.watch_files.load(Ordering::Relaxed) {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.lcc".into()),
+                kind: None,
+            }],
+        };
+        let registration = Registration {
+            id: "lcc-watched-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(error) = self.client.register_capability(vec![registration]).await {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("cannot watch the workspace's .lcc files: {error}"),
+                )
+                .await;
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        // Files the client does not have open publish no diagnostics, so nothing is queued.
+        let mut state = self.state();
+        for change in params.changes {
+            state.reload(change.uri);
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {

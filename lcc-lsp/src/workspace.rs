@@ -143,6 +143,39 @@ impl Workspace {
         }
     }
 
+    /// A `.lcc` file changed on disk (created, changed or deleted, as
+    /// `workspace/didChangeWatchedFiles` says): unless the client has it open (its
+    /// text is then the client's), its text is read again, or it is forgotten when
+    /// it can no longer be read.
+    pub fn reload(&mut self, uri: Uri) {
+        let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+            return;
+        };
+        let k = key(&uri);
+        let existing = self.docs.by_key.get(&k).map(|d| (d.file, d.open));
+        if !k.ends_with(".lcc") || matches!(existing, Some((_, true))) {
+            return;
+        }
+        let text = std::fs::metadata(&path)
+            .ok()
+            .filter(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
+            .and_then(|_| std::fs::read_to_string(&path).ok());
+        match (existing, text) {
+            (Some((file, _)), Some(text)) => {
+                if *file.text(&self.db) != text {
+                    file.set_text(&mut self.db).to(text);
+                }
+            }
+            (Some((file, _)), None) => {
+                let docs = Arc::make_mut(&mut self.docs);
+                docs.by_key.remove(&k);
+                docs.keys.remove(&file.id(&self.db));
+            }
+            (None, Some(text)) => self.insert(uri, text, None, false),
+            (None, None) => {}
+        }
+    }
+
     /// A reader's view of the current state.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {

@@ -37,6 +37,23 @@ impl Client {
 
     /// Starts a server with a verifier and initialization options.
     pub async fn start_with(root: Option<&Path>, verifier: Option<Arc<dyn Verifier>>, options: Value) -> Client {
+        let capabilities = json!({
+            "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } }
+        });
+        Client::start_full(root, verifier, options, capabilities).await
+    }
+
+    /// Starts a server for a client with `capabilities`.
+    pub async fn start_with_capabilities(root: Option<&Path>, capabilities: Value) -> Client {
+        Client::start_full(root, None, json!({}), capabilities).await
+    }
+
+    async fn start_full(
+        root: Option<&Path>,
+        verifier: Option<Arc<dyn Verifier>>,
+        options: Value,
+        capabilities: Value,
+    ) -> Client {
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);
         let server = tokio::spawn(lcc_lsp::serve(server_read, server_write, verifier));
@@ -62,9 +79,7 @@ impl Client {
                     "rootUri": root.map(file_uri),
                     "workspaceFolders": folders,
                     "initializationOptions": options,
-                    "capabilities": {
-                        "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } }
-                    }
+                    "capabilities": capabilities
                 }),
             )
             .await;
@@ -171,6 +186,12 @@ impl Client {
             }
             self.notifications.push_back(message);
         }
+    }
+
+    /// Answers the server's request `request` with `result`.
+    pub async fn reply(&mut self, request: &Value, result: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "id": request["id"], "result": result }))
+            .await;
     }
 
     /// Shuts the server down and waits for it to exit.
