@@ -8,6 +8,16 @@
 //! [`crate::threaded`]) so that slow I/O overlaps; the stepping itself stays on
 //! the calling thread, so the semantics are the same single [`step`] function.
 //!
+//! Why one stepping thread is enough: a step never waits for I/O. An offloaded
+//! constraint answers pending at once and its peer is set aside; the other
+//! peers keep stepping; the worker's answer wakes the peer through a channel.
+//! The pool grows so that every call starts at once, so no peer waits for
+//! another's I/O. Stepping itself costs microseconds against the seconds a
+//! migration takes, and steps of different peers are not independent (a send
+//! writes the recipient's inbox, and every step may change the role directory
+//! that sends to unbound Ids consult), so stepping peers on several threads
+//! would need locks around the shared state for no measurable gain.
+//!
 //! A peer that cannot step is not retried until something it waits for changes:
 //! its inbox (a message arrives), the role directory (another peer stepped), or a
 //! pending answer (its waker fires). When nothing can change, the run ends.
@@ -205,9 +215,10 @@ impl<'m> Runtime<'m> {
     }
 
     /// A runtime whose provider constraints (all but the built-ins) run on
-    /// `workers` threads: each call answers pending at once, the scheduler steps
-    /// other peers meanwhile, and the caller is woken through a channel when an
-    /// answer arrives. Peers step in the order they become runnable.
+    /// worker threads, `workers` to start with and one more whenever a call finds
+    /// them all busy: each call answers pending at once and starts at once, the
+    /// scheduler steps other peers meanwhile, and the caller is woken through a
+    /// channel when an answer arrives. Peers step in the order they become runnable.
     pub fn threaded(model: &'m Model, providers: Providers, workers: usize) -> Runtime<'m> {
         let pool = WorkerPool::new(workers);
         let providers = pool.offload(&providers);
