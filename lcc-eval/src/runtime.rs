@@ -1,4 +1,4 @@
-//! Runtimes: loops that drive [`step`] until every peer has finished or nothing
+//! Runtimes: loops that drive [`step`](crate::step()) until every peer has finished or nothing
 //! can move, with limits on steps and wall time, and a deadlock report when peers
 //! are left waiting.
 //!
@@ -6,7 +6,7 @@
 //! step among those that can, with a seeded generator (same seed, same trace).
 //! [`Runtime::threaded`] runs provider constraints on worker threads (see
 //! [`crate::threaded`]) so that slow I/O overlaps; the stepping itself stays on
-//! the calling thread, so the semantics are the same single [`step`] function.
+//! the calling thread, so the semantics are the same single [`step`](crate::step()) function.
 //!
 //! Why one stepping thread is enough: a step never waits for I/O. An offloaded
 //! constraint answers pending at once and its peer is set aside; the other
@@ -32,7 +32,7 @@ use crate::error::{ErrorKind, EvalError, Sources};
 use crate::event::{Event, Wait};
 use crate::model::Model;
 use crate::state::{Message, State};
-use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step};
+use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step_owned};
 use crate::term::Term;
 use crate::threaded::WorkerPool;
 use crate::trace::Trace;
@@ -182,7 +182,7 @@ impl SplitMix64 {
 /// run touches are used).
 const RUNTIME_STACK: usize = 256 << 20;
 
-/// Drives [`step`] over a model.
+/// Drives [`step`](crate::step()) (as [`step_owned`](crate::step_owned)) over a model.
 pub struct Runtime<'m> {
     model: &'m Model,
     providers: Providers,
@@ -380,7 +380,7 @@ impl<'m> Runtime<'m> {
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
             }
             let peer = ready.next();
-            let outcome = step(self.model, &state, &Choice::peer(peer), &ctx)?;
+            let outcome = step_owned(self.model, state, &Choice::peer(peer), &ctx)?;
             let new_pending = match outcome {
                 Outcome::Fired(fired) => {
                     steps += 1;

@@ -298,6 +298,11 @@ impl State {
         Some(next)
     }
 
+    /// Peer number `index`, to update: copied first if another state shares it.
+    pub(crate) fn peer_mut(&mut self, index: usize) -> &mut Peer {
+        Arc::make_mut(&mut self.peers[index])
+    }
+
     /// The index of the peer waiting for `ticket`.
     pub fn waiter(&self, ticket: u64) -> Option<usize> {
         self.peers
