@@ -288,9 +288,14 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         }
         Err(e) => return Err(e),
     };
-    f.keep_unvisited_pending(&peer.pending);
-    let unchanged_pending = f.pending_kept.len() == peer.pending.len()
-        && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b);
+    // Most steps involve no pending call at all: skip walking empty vectors.
+    let unchanged_pending = if peer.pending.is_empty() {
+        f.pending_kept.is_empty()
+    } else {
+        f.keep_unvisited_pending(&peer.pending);
+        f.pending_kept.len() == peer.pending.len()
+            && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b)
+    };
     let Firing {
         subst,
         ticket,
