@@ -348,6 +348,11 @@ impl<'a> Canon<'a> {
     }
 
     pub fn term(&mut self, t: &Term) -> Term {
+        if !matches!(t, Term::Var(_) | Term::Compound(..)) {
+            // A constant: nothing to apply or renumber.
+            self.largest = self.largest.max(1);
+            return t.clone();
+        }
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
         let (small, vars, seen) = (&mut self.small, &mut self.vars, &mut self.seen);
