@@ -1,32 +1,11 @@
-//! Benchmarks: ping-pong messages per second on one thread (a send plus its
-//! receive is one message), unification of two 10-node terms, and memory per idle
-//! peer (printed once, measured with a counting global allocator).
+//! Speed benchmarks: ping-pong messages per second on one thread (a send plus its
+//! receive is one message) and unification of two 10-node terms. Memory per idle
+//! peer is the `peer_memory` benchmark.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicIsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lcc_eval::{Atom, Model, PeerSpec, Providers, RunEnd, Runtime, State, Subst, Term};
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+use lcc_eval::{Atom, Model, PeerSpec, Providers, RunEnd, Runtime, Subst, Term};
 
 fn model(text: &str) -> Model {
     let parsed = lcc_syntax::parse(lcc_syntax::FileId(0), text);
@@ -100,21 +79,5 @@ fn unify_ten_nodes(c: &mut Criterion) {
     group.finish();
 }
 
-fn idle_peer_memory(_: &mut Criterion) {
-    let m = model("a(idle, I) :: wake <= a(boss, B) then a(idle, I)");
-    const PEERS: usize = 100_000;
-    let peers: Vec<PeerSpec> = (0..PEERS)
-        .map(|i| PeerSpec {
-            id: Atom::new(&format!("peer{i}")),
-            role: Term::atom("idle"),
-        })
-        .collect();
-    let before = LIVE.load(Ordering::Relaxed);
-    let (state, _): (State, _) = State::start(&m, &peers).unwrap();
-    let bytes = (LIVE.load(Ordering::Relaxed) - before) as f64 / PEERS as f64;
-    println!("idle_peer_memory: {bytes:.0} bytes per idle peer ({PEERS} peers, 1 variable each)");
-    drop(black_box(state));
-}
-
-criterion_group!(benches, ping_pong, unify_ten_nodes, idle_peer_memory);
+criterion_group!(benches, ping_pong, unify_ten_nodes);
 criterion_main!(benches);

@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Clauses end with `.`; `:-` (or `<-`) separates a rule's head from its body, a
-//! conjunction written with `,` (or `and`). Goals are calls, `not G`, the LCC
-//! comparisons (`=`, `\=`, `==`, `!=`, `<`, `>`, `=<`, `>=`, `is`) and
-//! parenthesised disjunctions `(G1 ; G2)` written `(G1 or G2)`. Rules may call the
+//! conjunction written with `,` (or `and`). Goals are calls, negation as failure
+//! `not G` (or `\+ G`), the LCC comparisons (`=`, `\=`, `==`, `!=`, `<`, `>`,
+//! `=<`, `>=`, `is`), parenthesised disjunctions `(G1 ; G2)` (or `(G1 or G2)`),
+//! if-then-else `( C -> T ; E )` (and `( C -> T )`), and the cut `!`, as in Prolog. Rules may call the
 //! list built-ins. Every predicate becomes a [`Constraint`] whose solutions are all
 //! the answers SLD resolution finds (with the interpreter's unifier), in order,
 //! within a depth limit: runaway recursion is an error naming the rule's
@@ -41,6 +42,11 @@ enum Goal {
     Call(Term, Span),
     Not(Vec<Goal>),
     Or(Vec<Goal>, Vec<Goal>),
+    /// `( If -> Then ; Else )`: the first solution of `If`, then `Then`; `Else`
+    /// if `If` has none.
+    IfThenElse(Vec<Goal>, Vec<Goal>, Vec<Goal>),
+    /// `!`: commits to the clause and to the choices made in its body so far.
+    Cut,
     Compare(CmpOp, Term, Term, Span),
 }
 
@@ -148,7 +154,12 @@ impl Facts {
             inferences: 0,
         };
         let mut solutions = Vec::new();
-        let goals = vec![(Goal::Call(goal, Span::default()), 0, 0)];
+        let goals = vec![Pending {
+            goal: Goal::Call(goal, Span::default()),
+            offset: 0,
+            depth: 0,
+            barrier: 0,
+        }];
         solver.solve(goals, Subst::new(), &mut |s| {
             solutions.push(args.iter().map(|a| s.resolve(a)).collect());
             true
@@ -199,10 +210,34 @@ fn shift(t: &Term, offset: u32) -> Term {
     t.map_vars(&mut |v| Term::Var(Var(v.0 + offset)))
 }
 
-/// A branch still to explore: goals left (the last is next, each with its
-/// variable offset and rule depth) and the bindings so far.
+/// A goal still to prove, in the clause instance it belongs to.
+#[derive(Clone)]
+struct Pending {
+    goal: Goal,
+    /// The instance's first variable.
+    offset: u32,
+    /// How many rule calls enclose it.
+    depth: usize,
+    /// The height of the branch stack when its clause was called: a cut drops
+    /// every branch above it (the clause's alternatives and its body's choices).
+    barrier: usize,
+}
+
+impl Pending {
+    /// The goals of a body, in the order the solver pops them (last first).
+    fn body(goals: &[Goal], offset: u32, depth: usize, barrier: usize) -> impl Iterator<Item = Pending> + '_ {
+        goals.iter().rev().map(move |goal| Pending {
+            goal: goal.clone(),
+            offset,
+            depth,
+            barrier,
+        })
+    }
+}
+
+/// A branch still to explore: goals left (the last is next) and the bindings so far.
 struct Branch {
-    goals: Vec<(Goal, u32, usize)>,
+    goals: Vec<Pending>,
     s: Subst,
 }
 
@@ -210,15 +245,16 @@ impl Solver<'_> {
     /// Proves `goals` depth-first, left to right (Prolog order) without recursion
     /// on the Rust stack, calling `found` per solution; returns false once
     /// `found` asks to stop.
-    fn solve(
-        &mut self,
-        goals: Vec<(Goal, u32, usize)>,
-        s: Subst,
-        found: &mut dyn FnMut(&Subst) -> bool,
-    ) -> Result<bool, String> {
+    fn solve(&mut self, goals: Vec<Pending>, s: Subst, found: &mut dyn FnMut(&Subst) -> bool) -> Result<bool, String> {
         let mut todo = vec![Branch { goals, s }];
         while let Some(Branch { mut goals, s }) = todo.pop() {
-            let Some((goal, offset, depth)) = goals.pop() else {
+            let Some(Pending {
+                goal,
+                offset,
+                depth,
+                barrier,
+            }) = goals.pop()
+            else {
                 if !found(&s) {
                     return Ok(false);
                 }
@@ -249,25 +285,32 @@ impl Solver<'_> {
                     }
                 }
                 Goal::Not(inner) => {
-                    let mut any = false;
-                    let inner = inner.into_iter().rev().map(|g| (g, offset, depth)).collect();
-                    self.solve(inner, s.clone(), &mut |_| {
-                        any = true;
-                        false
-                    })?;
-                    if !any {
+                    if self.first_solution(&inner, offset, depth, &s)?.is_none() {
                         todo.push(Branch { goals, s });
                     }
                 }
                 Goal::Or(a, b) => {
+                    // A cut in either branch cuts the enclosing clause (same barrier).
                     for branch in [b, a] {
                         let mut next = goals.clone();
-                        next.extend(branch.into_iter().rev().map(|g| (g, offset, depth)));
+                        next.extend(Pending::body(&branch, offset, depth, barrier));
                         todo.push(Branch {
                             goals: next,
                             s: s.clone(),
                         });
                     }
+                }
+                Goal::IfThenElse(cond, then, otherwise) => {
+                    let (branch, s) = match self.first_solution(&cond, offset, depth, &s)? {
+                        Some(found) => (then, found),
+                        None => (otherwise, s),
+                    };
+                    goals.extend(Pending::body(&branch, offset, depth, barrier));
+                    todo.push(Branch { goals, s });
+                }
+                Goal::Cut => {
+                    todo.truncate(barrier);
+                    todo.push(Branch { goals, s });
                 }
                 Goal::Call(t, span) => {
                     let call = s.resolve(&shift(&t, offset));
@@ -283,13 +326,14 @@ impl Solver<'_> {
                             ));
                         }
                         let mut out = Vec::new();
+                        let barrier = todo.len();
                         for rule in rules {
                             let base = self.next_var;
                             self.next_var += rule.vars;
                             let mut s2 = s.clone();
                             if s2.unify(&shift(&rule.head, base), &call) {
                                 let mut next = goals.clone();
-                                next.extend(rule.body.iter().rev().cloned().map(|g| (g, base, depth + 1)));
+                                next.extend(Pending::body(&rule.body, base, depth + 1, barrier));
                                 out.push(Branch { goals: next, s: s2 });
                             }
                         }
@@ -304,6 +348,27 @@ impl Solver<'_> {
         Ok(true)
     }
 
+    /// The bindings of the first solution of `goals` (a conjunction in the
+    /// instance at `offset`), if there is one. A cut inside stays local.
+    fn first_solution(
+        &mut self,
+        goals: &[Goal],
+        offset: u32,
+        depth: usize,
+        s: &Subst,
+    ) -> Result<Option<Subst>, String> {
+        let mut first = None;
+        self.solve(
+            Pending::body(goals, offset, depth, 0).collect(),
+            s.clone(),
+            &mut |found| {
+                first = Some(found.clone());
+                false
+            },
+        )?;
+        Ok(first)
+    }
+
     /// The branches a built-in list constraint opens, one per solution.
     fn builtin(
         &mut self,
@@ -311,7 +376,7 @@ impl Solver<'_> {
         name: Atom,
         arity: usize,
         span: Span,
-        goals: &[(Goal, u32, usize)],
+        goals: &[Pending],
         s: &Subst,
     ) -> Result<Vec<Branch>, String> {
         let Some(builtin) = self.facts.builtins.get(name, arity) else {
@@ -381,12 +446,15 @@ struct Parser<'t> {
     var_count: u32,
 }
 
-/// Tokens: LCC's, plus the neck `:-` and the disjunction `;`.
+/// Tokens: LCC's, plus the neck `:-`, the disjunction `;`, the cut `!`, the
+/// arrow `->` of if-then-else and `\+` (negation as failure, like `not`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok<'t> {
     Lcc(Token<'t>),
     Neck,
     Semicolon,
+    Cut,
+    Arrow,
 }
 
 impl<'t> Parser<'t> {
@@ -413,6 +481,11 @@ impl<'t> Parser<'t> {
                 skip.push((e.end, e.end + 1));
             } else if bad == ";" {
                 extra.push((e.start, Tok::Semicolon, e.end));
+            } else if bad == "!" {
+                extra.push((e.start, Tok::Cut, e.end));
+            } else if bad == "\\" && text[e.end..].starts_with('+') {
+                extra.push((e.start, Tok::Lcc(Token::Not), e.end + 1));
+                skip.push((e.end, e.end + 1));
             } else if !skip.iter().any(|&(s, t)| s <= e.start && e.start < t) {
                 return Err(this.error(e.start, e.end, format!("`{bad}` is not part of the facts syntax")));
             }
@@ -428,6 +501,17 @@ impl<'t> Parser<'t> {
                 .filter(|(s, _, _)| !skip.iter().any(|&(a, b)| a <= *s && *s < b && *s != a)),
         );
         all.sort_by_key(|t| t.0);
+        // `->` lexes as `-` then `>`, adjacent.
+        let mut merged: Vec<(usize, Tok<'t>, usize)> = Vec::with_capacity(all.len());
+        for (s, t, e) in all {
+            match merged.last_mut() {
+                Some(last) if last.1 == Tok::Lcc(Token::Minus) && last.2 == s && t == Tok::Lcc(Token::Gt) => {
+                    *last = (last.0, Tok::Arrow, e);
+                }
+                _ => merged.push((s, t, e)),
+            }
+        }
+        let all = merged;
         for (s, t, e) in &all {
             if let Tok::Lcc(
                 Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) | Token::UnterminatedComment(_),
@@ -470,6 +554,8 @@ impl<'t> Parser<'t> {
             Some(Tok::Lcc(t)) => t.describe(),
             Some(Tok::Neck) => "`:-`".into(),
             Some(Tok::Semicolon) => "`;`".into(),
+            Some(Tok::Cut) => "`!`".into(),
+            Some(Tok::Arrow) => "`->`".into(),
             None => "the end of the file".into(),
         };
         self.error(s, e, format!("expected {expected}, found {found}"))
@@ -530,18 +616,17 @@ impl<'t> Parser<'t> {
         if self.eat(Tok::Lcc(Token::Not)) {
             return Ok(Goal::Not(vec![self.goal()?]));
         }
+        if self.eat(Tok::Cut) {
+            return Ok(Goal::Cut);
+        }
         if self.peek() == Some(Tok::Lcc(Token::LParen)) {
             let save = self.pos;
             self.pos += 1;
             let left = self.conjunction()?;
-            if self.eat(Tok::Semicolon) || self.eat(Tok::Lcc(Token::Or)) {
-                let mut right = self.conjunction()?;
-                while self.eat(Tok::Semicolon) || self.eat(Tok::Lcc(Token::Or)) {
-                    let more = self.conjunction()?;
-                    right = vec![Goal::Or(right, more)];
-                }
+            if matches!(self.peek(), Some(Tok::Semicolon | Tok::Arrow | Tok::Lcc(Token::Or))) {
+                let goal = self.alternatives(left)?;
                 self.expect(Tok::Lcc(Token::RParen), "`)`")?;
-                return Ok(Goal::Or(left, right));
+                return Ok(goal);
             }
             if self.eat(Tok::Lcc(Token::RParen)) && !self.is_cmp() {
                 return Ok(match <[Goal; 1]>::try_from(left) {
@@ -565,6 +650,40 @@ impl<'t> Parser<'t> {
             lhs,
             Span::new(self.file, start, self.tokens[self.pos - 1].2),
         ))
+    }
+
+    /// The rest of a parenthesised `A ; B`, `C -> T` or `C -> T ; E` (any number of
+    /// `;`-separated alternatives, each maybe `C -> T`) after its first conjunction.
+    fn alternatives(&mut self, first: Vec<Goal>) -> Result<Goal, EvalError> {
+        let mut alts = Vec::new();
+        let mut conj = first;
+        loop {
+            let then = if self.eat(Tok::Arrow) {
+                Some(self.conjunction()?)
+            } else {
+                None
+            };
+            alts.push((conj, then));
+            if !(self.eat(Tok::Semicolon) || self.eat(Tok::Lcc(Token::Or))) {
+                break;
+            }
+            conj = self.conjunction()?;
+        }
+        // `;` groups to the right, and `->` binds tighter than `;`.
+        let fail = || vec![Goal::Call(Term::atom("fail"), Span::default())];
+        let mut rest: Option<Vec<Goal>> = None;
+        for (cond, then) in alts.into_iter().rev() {
+            rest = Some(match (then, rest) {
+                (Some(then), otherwise) => vec![Goal::IfThenElse(cond, then, otherwise.unwrap_or_else(fail))],
+                (None, Some(otherwise)) => vec![Goal::Or(cond, otherwise)],
+                (None, None) => cond,
+            });
+        }
+        let mut goals = rest.expect("at least one alternative");
+        Ok(match goals.len() {
+            1 => goals.pop().expect("one goal"),
+            _ => Goal::Or(goals, fail()),
+        })
     }
 
     fn is_cmp(&self) -> bool {
@@ -789,6 +908,74 @@ mod tests {
             query(kb, "pick", vec![Term::var(0)]).unwrap(),
             vec![vec![Term::atom("a")], vec![Term::atom("c")]]
         );
+    }
+
+    fn atoms(names: &[&str]) -> Vec<Vec<Term>> {
+        names.iter().map(|n| vec![Term::atom(n)]).collect()
+    }
+
+    #[test]
+    fn cut_commits_to_the_clause_and_its_choices_so_far() {
+        let kb = "max(X, Y, X) :- X >= Y, !.\nmax(_, Y, Y).\n\
+                  first(X) :- member(X, [a, b, c]), !.\n\
+                  either(X) :- (X = one, ! ; X = two).\neither(three).\n\
+                  outer(X) :- inner(X).\nouter(z).\ninner(x) :- !.\ninner(y).\n\
+                  late(X) :- member(X, [a, b]), member(Y, [1, 2]), !, Y > 0.";
+        let max = |a, b| query(kb, "max", vec![Term::Int(a), Term::Int(b), Term::var(0)]).unwrap();
+        assert_eq!(max(3, 1), vec![vec![Term::Int(3), Term::Int(1), Term::Int(3)]]);
+        assert_eq!(max(1, 3), vec![vec![Term::Int(1), Term::Int(3), Term::Int(3)]]);
+        assert_eq!(query(kb, "first", vec![Term::var(0)]).unwrap(), atoms(&["a"]));
+        // A cut inside `;` cuts the clause: `either(three)` is not tried.
+        assert_eq!(query(kb, "either", vec![Term::var(0)]).unwrap(), atoms(&["one"]));
+        // A cut in a called rule does not cut the caller's alternatives.
+        assert_eq!(query(kb, "outer", vec![Term::var(0)]).unwrap(), atoms(&["x", "z"]));
+        // Choices made before the cut are frozen, not those after it.
+        assert_eq!(query(kb, "late", vec![Term::var(0)]).unwrap(), atoms(&["a"]));
+    }
+
+    #[test]
+    fn if_then_else_takes_the_first_solution_of_its_condition() {
+        let kb = "sign(X, S) :- ( X > 0 -> S = pos ; X < 0 -> S = neg ; S = zero ).\n\
+                  pick(X) :- ( member(X, [a, b]) -> true ; X = none ).\n\
+                  big(X) :- ( X > 5 -> true ).\n\
+                  cut_in_then(X) :- ( true -> ! , X = 1 ; X = 2 ).\ncut_in_then(3).";
+        for (n, sign) in [(4, "pos"), (-2, "neg"), (0, "zero")] {
+            assert_eq!(
+                query(kb, "sign", vec![Term::Int(n), Term::var(0)]).unwrap(),
+                vec![vec![Term::Int(n), Term::atom(sign)]]
+            );
+        }
+        assert_eq!(query(kb, "pick", vec![Term::var(0)]).unwrap(), atoms(&["a"]));
+        assert_eq!(
+            query(kb, "pick", vec![Term::atom("c")]).unwrap(),
+            Vec::<Vec<Term>>::new()
+        );
+        // Without an else branch, a failing condition fails the goal.
+        assert!(query(kb, "big", vec![Term::Int(3)]).unwrap().is_empty());
+        assert_eq!(query(kb, "big", vec![Term::Int(7)]).unwrap().len(), 1);
+        // A cut in the then branch cuts the clause.
+        assert_eq!(
+            query(kb, "cut_in_then", vec![Term::var(0)]).unwrap(),
+            vec![vec![Term::Int(1)]]
+        );
+    }
+
+    #[test]
+    fn negation_as_failure_is_not_or_backslash_plus() {
+        let kb = "load(p1, 30). load(p2, 90).\nbusy(P) :- load(P, L), L > 50.\n\
+                  free(P) :- load(P, _), \\+ busy(P).\n\
+                  local(X) :- member(X, [a, b]), not (member(Y, [1, 2]), !, Y > 1).";
+        assert_eq!(query(kb, "free", vec![Term::var(0)]).unwrap(), atoms(&["p1"]));
+        // A cut inside a negation stays inside it.
+        assert_eq!(query(kb, "local", vec![Term::var(0)]).unwrap(), atoms(&["a", "b"]));
+    }
+
+    #[test]
+    fn a_lone_arrow_or_cut_in_the_wrong_place_is_a_syntax_error() {
+        let err = Facts::parse(FileId(1), "bad.pl", "p(X) :- X -> q.").unwrap_err();
+        assert!(err.message.starts_with("bad.pl:1:"), "{}", err.message);
+        let err = Facts::parse(FileId(1), "bad.pl", "p(!).").unwrap_err();
+        assert!(err.message.starts_with("bad.pl:1:3:"), "{}", err.message);
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub use facts::Facts;
 pub use model::Model;
 pub use runtime::{DeadlockReport, Run, RunEnd, Runtime, StuckPeer, default_peers, parse_peers};
 pub use state::{Peer, State};
-pub use step::{Blocked, Choice, Context, Fired, Limits, LowestId, Outcome, PeerSpec, PickPolicy, enabled, step};
+pub use step::{
+    Blocked, Choice, Context, Fired, Limits, LowestId, Outcome, PeerSpec, PickPolicy, enabled, step, step_owned,
+};
 pub use subst::Subst;
 pub use term::{F64, Term, Var};
 pub use trace::Trace;

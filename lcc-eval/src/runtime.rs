@@ -1,4 +1,4 @@
-//! Runtimes: loops that drive [`step`] until every peer has finished or nothing
+//! Runtimes: loops that drive [`step`](crate::step()) until every peer has finished or nothing
 //! can move, with limits on steps and wall time, and a deadlock report when peers
 //! are left waiting.
 //!
@@ -6,7 +6,17 @@
 //! step among those that can, with a seeded generator (same seed, same trace).
 //! [`Runtime::threaded`] runs provider constraints on worker threads (see
 //! [`crate::threaded`]) so that slow I/O overlaps; the stepping itself stays on
-//! the calling thread, so the semantics are the same single [`step`] function.
+//! the calling thread, so the semantics are the same single [`step`](crate::step()) function.
+//!
+//! Why one stepping thread is enough: a step never waits for I/O. An offloaded
+//! constraint answers pending at once and its peer is set aside; the other
+//! peers keep stepping; the worker's answer wakes the peer through a channel.
+//! The pool grows so that every call starts at once, so no peer waits for
+//! another's I/O. Stepping itself costs microseconds against the seconds a
+//! migration takes, and steps of different peers are not independent (a send
+//! writes the recipient's inbox, and every step may change the role directory
+//! that sends to unbound Ids consult), so stepping peers on several threads
+//! would need locks around the shared state for no measurable gain.
 //!
 //! A peer that cannot step is not retried until something it waits for changes:
 //! its inbox (a message arrives), the role directory (another peer stepped), or a
@@ -22,7 +32,7 @@ use crate::error::{ErrorKind, EvalError, Sources};
 use crate::event::{Event, Wait};
 use crate::model::Model;
 use crate::state::{Message, State};
-use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step};
+use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step_owned};
 use crate::term::Term;
 use crate::threaded::WorkerPool;
 use crate::trace::Trace;
@@ -172,7 +182,7 @@ impl SplitMix64 {
 /// run touches are used).
 const RUNTIME_STACK: usize = 256 << 20;
 
-/// Drives [`step`] over a model.
+/// Drives [`step`](crate::step()) (as [`step_owned`](crate::step_owned)) over a model.
 pub struct Runtime<'m> {
     model: &'m Model,
     providers: Providers,
@@ -205,9 +215,10 @@ impl<'m> Runtime<'m> {
     }
 
     /// A runtime whose provider constraints (all but the built-ins) run on
-    /// `workers` threads: each call answers pending at once, the scheduler steps
-    /// other peers meanwhile, and the caller is woken through a channel when an
-    /// answer arrives. Peers step in the order they become runnable.
+    /// worker threads, `workers` to start with and one more whenever a call finds
+    /// them all busy: each call answers pending at once and starts at once, the
+    /// scheduler steps other peers meanwhile, and the caller is woken through a
+    /// channel when an answer arrives. Peers step in the order they become runnable.
     pub fn threaded(model: &'m Model, providers: Providers, workers: usize) -> Runtime<'m> {
         let pool = WorkerPool::new(workers);
         let providers = pool.offload(&providers);
@@ -369,7 +380,7 @@ impl<'m> Runtime<'m> {
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
             }
             let peer = ready.next();
-            let outcome = step(self.model, &state, &Choice::peer(peer), &ctx)?;
+            let outcome = step_owned(self.model, state, &Choice::peer(peer), &ctx)?;
             let new_pending = match outcome {
                 Outcome::Fired(fired) => {
                     steps += 1;

@@ -298,6 +298,11 @@ impl State {
         Some(next)
     }
 
+    /// Peer number `index`, to update: copied first if another state shares it.
+    pub(crate) fn peer_mut(&mut self, index: usize) -> &mut Peer {
+        Arc::make_mut(&mut self.peers[index])
+    }
+
     /// The index of the peer waiting for `ticket`.
     pub fn waiter(&self, ticket: u64) -> Option<usize> {
         self.peers
@@ -343,6 +348,11 @@ impl<'a> Canon<'a> {
     }
 
     pub fn term(&mut self, t: &Term) -> Term {
+        if !matches!(t, Term::Var(_) | Term::Compound(..)) {
+            // A constant: nothing to apply or renumber.
+            self.largest = self.largest.max(1);
+            return t.clone();
+        }
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
         let (small, vars, seen) = (&mut self.small, &mut self.vars, &mut self.seen);

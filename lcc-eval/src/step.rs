@@ -249,6 +249,14 @@ impl State {
 /// values, a panicking provider, a limit) or a peer index out of range; a choice
 /// that names a step that is not enabled gives [`Outcome::Disabled`].
 pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) -> Result<Outcome, EvalError> {
+    step_owned(model, state.clone(), choice, ctx)
+}
+
+/// [`step`] on a state the caller gives up: the same result, but the parts of
+/// the state that only it holds (the peers' records, their inboxes, the control
+/// trees) are updated in place instead of copied. A runtime that keeps only the
+/// current state uses this; on an error or a disabled choice the state is gone.
+pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_>) -> Result<Outcome, EvalError> {
     if choice.peer >= state.len() {
         return Err(EvalError::new(
             ErrorKind::BadChoice,
@@ -257,19 +265,20 @@ pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) ->
         ));
     }
     let peer = &state.peers[choice.peer];
+    let id = peer.id;
     let mut f = Firing::new(
         model,
         ctx,
-        state,
+        &state,
         choice.peer,
-        peer.id,
+        id,
         choice.path.as_deref(),
         choice.pick,
         &choice.outcomes,
     );
     f.next_var = peer.vars;
     f.ticket = state.next_ticket;
-    let fired = match f.proc(&peer.proc.clone()) {
+    let fired = match f.proc(&peer.proc) {
         Ok(fired) => fired,
         Err(e) if e.kind == ErrorKind::BadChoice => {
             return Ok(Outcome::Disabled(Disabled {
@@ -279,80 +288,99 @@ pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) ->
         }
         Err(e) => return Err(e),
     };
-    let mut next = state.clone();
-    next.next_ticket = f.ticket;
-    f.keep_unvisited_pending(&peer.pending);
+    // Most steps involve no pending call at all: skip walking empty vectors.
+    let unchanged_pending = if peer.pending.is_empty() {
+        f.pending_kept.is_empty()
+    } else {
+        f.keep_unvisited_pending(&peer.pending);
+        f.pending_kept.len() == peer.pending.len()
+            && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b)
+    };
+    let Firing {
+        subst,
+        ticket,
+        pending_kept,
+        waits,
+        handles,
+        pending_events,
+        widths,
+        events,
+        sends,
+        consumed,
+        fired_span,
+        taken,
+        picked,
+        candidates,
+        ..
+    } = f;
+    let mut next = state;
+    next.next_ticket = ticket;
     let Some(proc) = fired else {
-        let unchanged = f.pending_kept.len() == peer.pending.len()
-            && f.pending_kept.iter().zip(peer.pending.iter()).all(|(a, b)| a == b);
-        if !unchanged {
-            let mut p = (*next.peers[choice.peer]).clone();
-            p.pending = f.pending_kept.into_iter().collect();
-            next.peers.set(choice.peer, Arc::new(p));
+        if !unchanged_pending {
+            next.peer_mut(choice.peer).pending = pending_kept.into_iter().collect();
         }
         return Ok(Outcome::Blocked(Blocked {
             state: next,
-            waits: f.waits,
-            pending: f.handles,
-            events: f.pending_events,
-            widths: f.widths,
+            waits,
+            pending: handles,
+            events: pending_events,
+            widths,
         }));
     };
-    let mut canon = Canon::new(&f.subst);
+    // Let go of the old control tree first, so that the nodes only the new tree
+    // still uses are canonicalised in place.
+    let me = next.peer_mut(choice.peer);
+    me.proc = Proc::done();
+    let mut canon = Canon::new(&subst);
     let proc = canon.proc(proc);
     if canon.deepest > ctx.limits.max_depth {
         return Err(EvalError::new(
             ErrorKind::Recursion,
             format!(
-                "peer `{}` has role calls nested {} deep, more than the limit of {}: a role call that is not in tail position recurses without end",
-                peer.id, canon.deepest, ctx.limits.max_depth
+                "peer `{id}` has role calls nested {} deep, more than the limit of {}: a role call that is not in tail position recurses without end",
+                canon.deepest, ctx.limits.max_depth
             ),
-            f.fired_span,
+            fired_span,
         ));
     }
     if canon.largest > ctx.limits.max_term_size {
         return Err(EvalError::new(
             ErrorKind::TermSize,
             format!(
-                "peer `{}` holds a term of {} nodes, more than the limit of {}",
-                peer.id, canon.largest, ctx.limits.max_term_size
+                "peer `{id}` holds a term of {} nodes, more than the limit of {}",
+                canon.largest, ctx.limits.max_term_size
             ),
-            f.fired_span,
+            fired_span,
         ));
     }
-    let mut p = Peer {
-        id: peer.id,
-        proc,
-        vars: canon.var_count(),
-        inbox: peer.inbox.clone(),
-        pending: f.pending_kept.into_iter().collect(),
-    };
-    if let Some(k) = f.consumed {
-        p.inbox.remove(k);
+    me.proc = proc;
+    me.vars = canon.var_count();
+    if !unchanged_pending {
+        me.pending = pending_kept.into_iter().collect();
     }
-    let finished = p.is_finished();
-    next.peers.set(choice.peer, Arc::new(p));
-    for (to, message) in f.sends {
-        let mut r = (*next.peers[to]).clone();
-        r.inbox.push_back(Arc::new(message));
-        next.peers.set(to, Arc::new(r));
+    if let Some(k) = consumed {
+        me.inbox.remove(k);
     }
-    let mut events = f.events;
+    let finished = me.is_finished();
+    for (to, message) in sends {
+        next.peer_mut(to).inbox.push_back(Arc::new(message));
+    }
+    let mut events = events;
     if finished {
-        events.push(Event::Finished { peer: peer.id });
+        events.push(Event::Finished { peer: id });
     }
     Ok(Outcome::Fired(Fired {
         state: next,
         events,
         choice: Choice {
             peer: choice.peer,
-            path: Some(f.taken),
-            pick: f.picked,
+            path: Some(taken),
+            pick: picked,
             outcomes: choice.outcomes.clone(),
         },
-        candidates: f.candidates,
-        widths: f.widths,
-        pending: f.handles,
+        candidates,
+        widths,
+        pending: handles,
     }))
 }
 

@@ -1,7 +1,7 @@
 //! Substitutions and unification.
 //!
-//! A [`Subst`] maps variables to terms persistently (a small copy-on-write vector
-//! for the first 16 bindings, then an `imbl` hash map): cloning it is O(1) and
+//! A [`Subst`] maps variables to terms persistently (the first 4 bindings
+//! inline, then a small copy-on-write vector up to 16, then an `imbl` hash map): cloning it is O(1) and
 //! clones share structure, so choice points (constraint solutions
 //! tried in order) and model-checker states cost little. Unification is Prolog's
 //! structure matching with the occurs check **on** by default
@@ -47,25 +47,41 @@ impl BuildHasher for VarHasher {
     }
 }
 
+/// Up to this many bindings a substitution holds them inline (no allocation).
+const INLINE: usize = 4;
+
 /// Up to this many bindings a substitution is a small copy-on-write vector;
 /// beyond, an `imbl` hash map.
 const SMALL: usize = 16;
 
-/// Where the bindings live: nowhere yet, a small shared vector searched linearly
-/// (copied on write when shared, at most [`SMALL`] entries), or a persistent
-/// `imbl` hash map (structure shared between clones).
-#[derive(Debug, Clone, Default)]
+/// The filler of an unused inline slot.
+const UNUSED: (Var, Term) = (Var(u32::MAX), Term::Int(0));
+
+/// Where the bindings live: inline (the first [`INLINE`], copied on clone), a
+/// small shared vector searched linearly (copied on write when shared, at most
+/// [`SMALL`] entries), or a persistent `imbl` hash map (structure shared between
+/// clones).
+#[derive(Debug, Clone)]
 enum Store {
-    #[default]
-    Empty,
+    Inline { len: u8, slots: [(Var, Term); INLINE] },
     Small(Arc<Vec<(Var, Term)>>),
     Large(GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>),
 }
 
+impl Default for Store {
+    fn default() -> Store {
+        Store::Inline {
+            len: 0,
+            slots: [UNUSED; INLINE],
+        }
+    }
+}
+
 impl Store {
+    #[inline]
     fn get(&self, v: &Var) -> Option<&Term> {
         match self {
-            Store::Empty => None,
+            Store::Inline { len, slots } => slots[..*len as usize].iter().find(|(w, _)| w == v).map(|(_, t)| t),
             Store::Small(xs) => xs.iter().find(|(w, _)| w == v).map(|(_, t)| t),
             Store::Large(map) => map.get(v),
         }
@@ -77,8 +93,13 @@ impl Store {
 
     fn insert(&mut self, v: Var, t: Term) {
         match self {
-            Store::Empty => {
-                let mut xs = Vec::with_capacity(4);
+            Store::Inline { len, slots } if (*len as usize) < INLINE => {
+                slots[*len as usize] = (v, t);
+                *len += 1;
+            }
+            Store::Inline { slots, .. } => {
+                let mut xs = Vec::with_capacity(SMALL);
+                xs.extend(slots.iter_mut().map(|slot| std::mem::replace(slot, UNUSED)));
                 xs.push((v, t));
                 *self = Store::Small(Arc::new(xs));
             }
@@ -97,19 +118,24 @@ impl Store {
         }
     }
 
-    fn remove(&mut self, v: &Var) {
+    /// Drops the bindings made after the first `keep` (the store only grew by
+    /// appending since then, and is not a map).
+    fn truncate(&mut self, keep: usize) {
         match self {
-            Store::Empty => {}
-            Store::Small(xs) => Arc::make_mut(xs).retain(|(w, _)| w != v),
-            Store::Large(map) => {
-                map.remove(v);
+            Store::Inline { len, slots } => {
+                for slot in &mut slots[keep.min(*len as usize)..*len as usize] {
+                    *slot = UNUSED;
+                }
+                *len = (*len).min(keep as u8);
             }
+            Store::Small(xs) => Arc::make_mut(xs).truncate(keep),
+            Store::Large(_) => unreachable!("a map is undone binding by binding"),
         }
     }
 
     fn len(&self) -> usize {
         match self {
-            Store::Empty => 0,
+            Store::Inline { len, .. } => *len as usize,
             Store::Small(xs) => xs.len(),
             Store::Large(map) => map.len(),
         }
@@ -117,7 +143,7 @@ impl Store {
 
     fn iter(&self) -> Box<dyn Iterator<Item = (Var, &Term)> + '_> {
         match self {
-            Store::Empty => Box::new(std::iter::empty()),
+            Store::Inline { len, slots } => Box::new(slots[..*len as usize].iter().map(|(v, t)| (*v, t))),
             Store::Small(xs) => Box::new(xs.iter().map(|(v, t)| (*v, t))),
             Store::Large(map) => Box::new(map.iter().map(|(v, t)| (*v, t))),
         }
@@ -133,7 +159,8 @@ struct Trail {
 }
 
 /// A persistent substitution: variable bindings, shared cheaply between clones
-/// (a small copy-on-write vector up to 16 bindings, an `imbl` map beyond).
+/// (inline up to 4 bindings, a small copy-on-write vector up to 16, an `imbl`
+/// map beyond).
 #[derive(Debug, Clone)]
 pub struct Subst {
     bindings: Store,
@@ -150,7 +177,7 @@ impl Subst {
     /// The empty substitution, occurs check on.
     pub fn new() -> Subst {
         Subst {
-            bindings: Store::Empty,
+            bindings: Store::default(),
             occurs_check: true,
         }
     }
@@ -189,6 +216,7 @@ impl Subst {
 
     /// Follows variable bindings at the top of `t` until an unbound variable or a
     /// non-variable term.
+    #[inline]
     pub fn walk<'a>(&'a self, mut t: &'a Term) -> &'a Term {
         while let Term::Var(v) = t {
             match self.bindings.get(v) {
@@ -250,13 +278,13 @@ impl Subst {
             return true;
         }
         match &mut self.bindings {
-            // A small store only grew by appending: cut it back.
-            Store::Small(xs) => Arc::make_mut(xs).truncate(trail.before),
-            _ => {
+            // An inline or small store only grew by appending: cut it back.
+            Store::Large(map) => {
                 for v in trail.vars {
-                    self.bindings.remove(&v);
+                    map.remove(&v);
                 }
             }
+            store => store.truncate(trail.before),
         }
         false
     }
@@ -264,51 +292,54 @@ impl Subst {
     /// Unifies, recording in `trail` what it binds while the store is an `imbl`
     /// map (a small store is restored by truncation).
     fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
-        let (wa, wb);
-        let a = match a {
-            Term::Var(_) if self.bindings.contains_key(&a.as_var().expect("var")) => {
-                wa = self.walk(a).clone();
-                &wa
-            }
-            _ => a,
-        };
-        let b = match b {
-            Term::Var(_) if self.bindings.contains_key(&b.as_var().expect("var")) => {
-                wb = self.walk(b).clone();
-                &wb
-            }
-            _ => b,
-        };
+        // Two non-variables need no lookup.
         match (a, b) {
-            (Term::Var(x), Term::Var(y)) => {
-                if x != y {
-                    // Bind the younger variable to the older one.
-                    let (young, old) = if x > y { (*x, b) } else { (*y, a) };
-                    self.bind_traced(young, old.clone(), trail);
-                }
-                true
-            }
-            (Term::Var(x), t) | (t, Term::Var(x)) => {
-                if self.occurs_check && self.occurs(*x, t) {
-                    return false;
-                }
-                self.bind_traced(*x, t.clone(), trail);
-                true
-            }
             (Term::Compound(f, xs), Term::Compound(g, ys)) => {
                 if f != g || xs.len() != ys.len() {
                     return false;
                 }
-                if std::sync::Arc::ptr_eq(xs, ys) {
+                if Arc::ptr_eq(xs, ys) {
                     return true;
                 }
-                xs.iter().zip(ys.iter()).all(|(x, y)| self.unify_in(x, y, trail))
+                return xs.iter().zip(ys.iter()).all(|(x, y)| self.unify_in(x, y, trail));
             }
-            (x, y) => x == y,
+            (Term::Var(_), _) | (_, Term::Var(_)) => {}
+            (x, y) => return x == y,
+        }
+        let (a, b) = (self.walk(a), self.walk(b));
+        match (a, b) {
+            (Term::Var(x), Term::Var(y)) => {
+                if x != y {
+                    // Bind the younger variable to the older one.
+                    let (young, old) = if x > y { (*x, b.clone()) } else { (*y, a.clone()) };
+                    self.bind_traced(young, old, trail);
+                }
+                true
+            }
+            (Term::Var(x), t) | (t, Term::Var(x)) => {
+                // `t` is walked: only a compound can contain `x`.
+                if self.occurs_check && matches!(t, Term::Compound(..)) && self.occurs(*x, t) {
+                    return false;
+                }
+                let (x, t) = (*x, t.clone());
+                self.bind_traced(x, t, trail);
+                true
+            }
+            (a, b) => {
+                let (a, b) = (a.clone(), b.clone());
+                self.unify_in(&a, &b, trail)
+            }
         }
     }
 
     fn bind_traced(&mut self, v: Var, t: Term, trail: &mut Trail) {
+        if let Store::Inline { len, slots } = &mut self.bindings
+            && (*len as usize) < INLINE
+        {
+            slots[*len as usize] = (v, t);
+            *len += 1;
+            return;
+        }
         if let Store::Small(xs) = &self.bindings
             && xs.len() == SMALL
         {

@@ -3,8 +3,15 @@
 //! [`Answer::Pending`](crate::Answer) at once; a worker computes the real
 //! answer and resolves it, which wakes the waiting peer through the runtime's
 //! channel. Used by [`Runtime::threaded`](crate::Runtime::threaded).
+//!
+//! The pool grows: a call that finds no idle worker gets a new thread, so no
+//! call ever queues behind another's I/O (eight peers each waiting 200 ms on a
+//! constraint finish in about 200 ms, whatever the pool's starting size).
+//! Threads stay until the pool is dropped; at most as many exist as calls
+//! were ever outstanding at once.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
@@ -16,53 +23,117 @@ use crate::term::Term;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A fixed set of worker threads taking jobs from one queue.
+/// What the workers share: the job queue, how many workers wait for a job and
+/// are not yet promised one, and the threads to join.
+struct Shared {
+    queue: Mutex<mpsc::Receiver<Job>>,
+    idle: AtomicUsize,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Shared {
+    /// Runs `first` (if any), then jobs from the queue until it closes.
+    fn work(self: Arc<Shared>, first: Option<Job>) {
+        if let Some(job) = first {
+            job();
+            self.idle.fetch_add(1, Ordering::SeqCst);
+        }
+        loop {
+            let job = match self.queue.lock() {
+                Ok(queue) => queue.recv(),
+                Err(_) => return,
+            };
+            match job {
+                Ok(job) => {
+                    job();
+                    self.idle.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Starts a worker thread that runs `first` first.
+    fn spawn(self: &Arc<Shared>, first: Option<Job>) {
+        let shared = self.clone();
+        let mut threads = self.threads.lock().expect("worker list");
+        let name = format!("lcc-worker-{}", threads.len());
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || shared.work(first))
+            .expect("spawn a worker thread");
+        threads.push(thread);
+    }
+}
+
+/// Hands jobs to the pool: to an idle worker if one is free, else to a new one.
+#[derive(Clone)]
+struct Submitter {
+    jobs: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl Submitter {
+    /// Runs `job` on a worker that starts it at once; false if the pool has stopped.
+    fn submit(&self, job: Job) -> bool {
+        let claimed = self
+            .shared
+            .idle
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if claimed {
+            self.jobs.send(job).is_ok()
+        } else {
+            self.shared.spawn(Some(job));
+            true
+        }
+    }
+}
+
+/// A growing set of worker threads: every job starts at once, on an idle worker
+/// or on a new thread.
 pub struct WorkerPool {
-    jobs: Option<mpsc::Sender<Job>>,
-    threads: Vec<JoinHandle<()>>,
+    submitter: Option<Submitter>,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for WorkerPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WorkerPool({} threads)", self.threads.len())
+        write!(f, "WorkerPool({} threads)", self.threads())
     }
 }
 
 impl WorkerPool {
-    /// Starts `workers` threads (at least one).
+    /// Starts `workers` threads (at least one); more start when all are busy.
     pub fn new(workers: usize) -> WorkerPool {
         let (tx, rx) = mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        let threads = (0..workers.max(1))
-            .map(|i| {
-                let rx = rx.clone();
-                std::thread::Builder::new()
-                    .name(format!("lcc-worker-{i}"))
-                    .spawn(move || {
-                        loop {
-                            let job = match rx.lock() {
-                                Ok(rx) => rx.recv(),
-                                Err(_) => return,
-                            };
-                            match job {
-                                Ok(job) => job(),
-                                Err(_) => return,
-                            }
-                        }
-                    })
-                    .expect("spawn a worker thread")
-            })
-            .collect();
+        let workers = workers.max(1);
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(rx),
+            idle: AtomicUsize::new(workers),
+            threads: Mutex::new(Vec::new()),
+        });
+        for _ in 0..workers {
+            shared.spawn(None);
+        }
         WorkerPool {
-            jobs: Some(tx),
-            threads,
+            submitter: Some(Submitter {
+                jobs: tx,
+                shared: shared.clone(),
+            }),
+            shared,
         }
     }
 
-    /// Runs `job` on a worker.
+    /// The number of worker threads started so far.
+    pub fn threads(&self) -> usize {
+        self.shared.threads.lock().map_or(0, |t| t.len())
+    }
+
+    /// Runs `job` on a worker at once (a new thread if none is idle).
     pub fn submit(&self, job: impl FnOnce() + Send + 'static) {
-        if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(Box::new(job));
+        if let Some(submitter) = &self.submitter {
+            submitter.submit(Box::new(job));
         }
     }
 
@@ -76,7 +147,7 @@ impl WorkerPool {
             } else {
                 out.add(Arc::new(Offloaded {
                     inner: c.clone(),
-                    jobs: self.jobs.clone().expect("the pool is running"),
+                    submitter: self.submitter.clone().expect("the pool is running"),
                 }));
             }
         }
@@ -85,9 +156,12 @@ impl WorkerPool {
 }
 
 impl Drop for WorkerPool {
+    /// Closes the queue (once the offloaded providers are gone too) and joins
+    /// every worker.
     fn drop(&mut self) {
-        self.jobs = None;
-        for t in self.threads.drain(..) {
+        self.submitter = None;
+        let threads = self.shared.threads.lock().map(|mut t| std::mem::take(&mut *t));
+        for t in threads.unwrap_or_default() {
             let _ = t.join();
         }
     }
@@ -96,7 +170,7 @@ impl Drop for WorkerPool {
 /// A constraint whose calls run on a worker thread.
 struct Offloaded {
     inner: Arc<dyn Constraint>,
-    jobs: mpsc::Sender<Job>,
+    submitter: Submitter,
 }
 
 impl Constraint for Offloaded {
@@ -133,7 +207,7 @@ impl Constraint for Offloaded {
                 other => resolver.resolve(other),
             }
         });
-        if self.jobs.send(job).is_err() {
+        if !self.submitter.submit(job) {
             return Answer::Error("the worker pool has stopped".into());
         }
         Answer::Pending(pending)

@@ -393,3 +393,82 @@ fn the_threaded_runtime_overlaps_slow_constraints() {
     // Eight 100 ms calls on four workers: about 200 ms, not 800 ms.
     assert!(elapsed < Duration::from_millis(600), "took {elapsed:?}");
 }
+
+/// Providers with `io(Ms)`, a constraint that blocks its thread for `Ms`
+/// milliseconds (as a libvirt migration would), counting its calls.
+fn blocking_io() -> (Providers, Arc<std::sync::atomic::AtomicUsize>) {
+    let mut providers = Providers::with_builtins();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    providers.register_fn("io", &[Mode::In], "Blocks for the given milliseconds.", move |args| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Term::Int(ms) = args[0] else {
+            return Answer::Error("ms".into());
+        };
+        std::thread::sleep(Duration::from_millis(ms as u64));
+        Answer::yes()
+    });
+    (providers, calls)
+}
+
+#[test]
+fn no_slow_constraint_waits_for_another_whatever_the_pool_size() {
+    let m = model("a(r, I) :: null <- io(200)");
+    let (providers, calls) = blocking_io();
+    let ids: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+    let list: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "r")).collect();
+    let started = Instant::now();
+    // One worker to start with: the pool grows so that all eight calls overlap.
+    let r = Runtime::threaded(&m, providers, 1).run(&peers(&list)).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(r.end, RunEnd::Finished);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 8);
+    // Eight 200 ms calls at once: about 200 ms, not 1.6 s (slack for a loaded machine).
+    assert!(elapsed < Duration::from_millis(700), "took {elapsed:?}");
+}
+
+#[test]
+fn peers_keep_stepping_while_others_wait_for_slow_constraints() {
+    let m = model(
+        "a(slow, I) :: null <- io(500)
+         a(pinger(N), P) :: null <- N =< 0 or (ping => a(ponger, Q) then pong <= a(ponger, Q) then a(pinger(M), P) <- M is N - 1)
+         a(ponger, Q) :: ping <= a(pinger(_), P) then pong => a(pinger(_), P) then a(ponger, Q)",
+    );
+    let (providers, _) = blocking_io();
+    let list = peers(&[("s1", "slow"), ("s2", "slow"), ("a", "pinger(200)"), ("b", "ponger")]);
+    let started = Instant::now();
+    let r = Runtime::threaded(&m, providers, 1).run(&list).unwrap();
+    // The ponger waits for a ping that never comes: the run ends stuck, after the I/O.
+    assert!(matches!(r.end, RunEnd::Stuck(_)), "{:?}", r.end);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    let position = |wanted: &dyn Fn(&Event) -> bool| r.trace.entries.iter().position(|e| wanted(&e.event));
+    let last_pong = r
+        .trace
+        .entries
+        .iter()
+        .rposition(|e| matches!(&e.event, Event::Received { to, .. } if to.id == Atom::new("a")))
+        .expect("pongs received");
+    let first_io_answer = position(&|e| {
+        matches!(
+            e,
+            Event::Answered {
+                outcome: "succeeded",
+                ..
+            }
+        )
+    })
+    .expect("the slow constraints answer");
+    // All 200 round trips happened while both slow calls were still running.
+    assert_eq!(
+        r.trace
+            .entries
+            .iter()
+            .filter(|e| matches!(&e.event, Event::Received { to, .. } if to.id == Atom::new("a")))
+            .count(),
+        200
+    );
+    assert!(
+        last_pong < first_io_answer,
+        "pong {last_pong}, answer {first_io_answer}"
+    );
+}
