@@ -123,6 +123,7 @@ fn a_failing_constraint_leaves_its_peer_asleep_unless_a_model_says_it_succeeds()
     let c = r.findings[0].counterexample.as_ref().unwrap();
     let text = c.trace.text(&lcc_eval::Sources::new());
     assert!(text.contains("stuck: its constraint failed"), "{text}");
+    assert!(text.contains("check failed"), "the failed answer is shown: {text}");
     let (r, _) = verify(text_of_model(), "o=o1;u=u1", "check: succeeds");
     assert!(r.findings.is_empty(), "{:?}", kinds(&r));
 }
