@@ -150,3 +150,21 @@ fn limits_give_a_partial_result() {
     assert!(!r.is_exhaustive());
     assert!(r.text(&sources).contains("PARTIAL: stopped at the state limit (2)"));
 }
+
+/// `after(Ms)` may fire at any time (time is not modelled): a timeout and the
+/// reply it guards are both explored.
+#[test]
+fn a_timeout_can_fire_at_any_time() {
+    let text = "a(asker, A) :: ask => a(answerer, b1) then ( reply <= a(answerer, b1) or ( null <- after(5000) then bye => a(answerer, b1) ) )
+                a(answerer, B) :: ask <= a(asker, A) then reply => a(asker, A) then ( bye <= a(asker, A) or null )";
+    let (r, _) = verify(text, "asker=a1;answerer=b1", "");
+    let found = kinds(&r);
+    assert!(!found.contains(&"dead alternative"), "{found:?}");
+    assert!(!found.contains(&"dead step"), "{found:?}");
+    assert!(
+        !found.contains(&"deadlock") && !found.contains(&"strong deadlock"),
+        "{found:?}"
+    );
+    // After the timeout the reply is left unreceived.
+    assert!(found.contains(&"orphan message"), "{found:?}");
+}
