@@ -17,6 +17,8 @@
 //! graph and every verdict are the same for any number of threads.
 
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -353,7 +355,7 @@ pub enum Visited {
     /// 128-bit fingerprints.
     Compact(HashMap<u128, u32, BuildHasherDefault<FoldFingerprint>>),
     /// Whole encodings.
-    Full(HashMap<Box<[u8]>, u32>),
+    Full(FxHashMap<Box<[u8]>, u32>),
 }
 
 impl Visited {
@@ -653,7 +655,7 @@ impl Search<'_> {
         let mut visited = if self.reductions.compact {
             Visited::Compact(HashMap::default())
         } else {
-            Visited::Full(HashMap::new())
+            Visited::Full(FxHashMap::default())
         };
         let enc = encode(&start.state, &start.asleep, &symmetry);
         let mut rep_inverse: Vec<u8> = Vec::new();

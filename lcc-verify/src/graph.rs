@@ -1,7 +1,7 @@
 //! The explored state graph: one compact record per state, edges with interned
 //! labels, and the BFS tree (parent and depth) for shortest counterexamples.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What the checker keeps about one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +75,14 @@ pub struct Label {
 pub struct Interner<T> {
     /// The values, by number.
     pub values: Vec<T>,
-    index: HashMap<T, u32>,
+    index: FxHashMap<T, u32>,
 }
 
 impl<T: Clone + Eq + std::hash::Hash> Default for Interner<T> {
     fn default() -> Self {
         Interner {
             values: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
         }
     }
 }
