@@ -48,7 +48,7 @@ pub use error::{ErrorKind, EvalError, Sources};
 pub use event::{Address, Event, Wait};
 pub use facts::Facts;
 pub use model::Model;
-pub use runtime::{DeadlockReport, Run, RunEnd, Runtime, StuckPeer, default_peers, parse_peers};
+pub use runtime::{DeadlockReport, Retry, Run, RunEnd, Runtime, StuckPeer, default_peers, parse_peers};
 pub use state::{Peer, State};
 pub use step::{
     Blocked, Choice, Context, Fired, Limits, LowestId, Outcome, PeerSpec, PickPolicy, enabled, step, step_owned,

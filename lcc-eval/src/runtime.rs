@@ -37,6 +37,37 @@ use crate::term::Term;
 use crate::threaded::WorkerPool;
 use crate::trace::Trace;
 
+/// When a peer whose attempt to step was blocked is retried: the runtimes'
+/// retry rule, shared with the model checker (lcc-verify).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retry {
+    /// When a message arrives in its inbox (a pending answer of its own also
+    /// wakes it, when it arrives).
+    OnMessage,
+    /// When any peer steps: one of its sends waits for a peer to play a role,
+    /// and the role directory may change with any step.
+    OnAnyStep,
+}
+
+impl Retry {
+    /// When a peer blocked waiting for `waits` is retried.
+    pub fn after(waits: &[Wait]) -> Retry {
+        if waits.iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
+            Retry::OnAnyStep
+        } else {
+            Retry::OnMessage
+        }
+    }
+
+    /// Whether a step with `events` wakes the peer `id`, blocked with this rule.
+    pub fn woken_by(self, id: Atom, events: &[Event]) -> bool {
+        self == Retry::OnAnyStep
+            || events
+                .iter()
+                .any(|e| matches!(e, Event::Sent { to, .. } if to.id == id))
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEnd {
@@ -385,23 +416,12 @@ impl<'m> Runtime<'m> {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     state = fired.state;
-                    let wake = |i: usize, ready: &mut Ready, waits: &mut [Vec<Wait>]| {
-                        if !state.peer(i).is_finished() {
-                            ready.insert(i);
-                        }
-                        waits[i].clear();
-                    };
-                    for e in &fired.events {
-                        if let Event::Sent { to, .. } = e
-                            && let Some(i) = state.index_of(to.id)
-                        {
-                            wake(i, &mut ready, &mut waits);
-                        }
-                    }
-                    // The directory may have changed: retry sends waiting for a player.
-                    for i in 0..n {
-                        if waits[i].iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
-                            wake(i, &mut ready, &mut waits);
+                    for (i, waits) in waits.iter_mut().enumerate() {
+                        if Retry::after(waits).woken_by(state.peer(i).id(), &fired.events) {
+                            if !state.peer(i).is_finished() {
+                                ready.insert(i);
+                            }
+                            waits.clear();
                         }
                     }
                     if state.peer(peer).is_finished() {

@@ -142,6 +142,9 @@ pub struct Blocked {
     pub pending: Vec<(u64, Pending)>,
     /// Constraint calls made for the new pending answers.
     pub events: Vec<Event>,
+    /// Every constraint call the attempt made and its answer (failed ones
+    /// included), in order; a runtime keeps only `events`.
+    pub attempt: Vec<Event>,
     /// The number of outcomes of each multi-outcome answer met, in order.
     pub widths: Vec<u32>,
 }
@@ -324,6 +327,7 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
             waits,
             pending: handles,
             events: pending_events,
+            attempt: events,
             widths,
         }));
     };

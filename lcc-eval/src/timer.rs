@@ -5,7 +5,7 @@
 //! (a heap of deadlines; no polling).
 //!
 //! The model checker (`lcc-verify`) does not model time: to it `after/1` is a
-//! constraint that may succeed at any moment (a later issue's concern).
+//! constraint that succeeds whenever its step is tried (`lcc_verify::abstraction`).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

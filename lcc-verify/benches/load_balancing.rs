@@ -6,6 +6,8 @@
 //!
 //! `LCC_BENCH_MAX_PEERS` (default 8) and `LCC_BENCH_SECONDS` (default 60) bound
 //! the table; `LCC_BENCH_MEMORY_MIB` (default 8192) bounds each search's memory.
+//! `LCC_BENCH_MODELS` (default `stdlib/vmm/vmm.model`) picks the constraint
+//! models, e.g. `lcc-verify/seeds/vmm-one-load.model` (one abstract load value).
 
 use std::time::Duration;
 
@@ -20,7 +22,9 @@ fn root() -> std::path::PathBuf {
 
 fn load() -> (Model, Abstraction) {
     let text = std::fs::read_to_string(root().join("stdlib/vmm/load-balancing.lcc")).unwrap();
-    let models = std::fs::read_to_string(root().join("stdlib/vmm/vmm.model")).unwrap();
+    let models_path = std::env::var("LCC_BENCH_MODELS").unwrap_or_else(|_| "stdlib/vmm/vmm.model".into());
+    let models = std::fs::read_to_string(root().join(&models_path)).unwrap();
+    println!("constraint models: {models_path}");
     let mut sources = Sources::new();
     let file = sources.add("load-balancing.lcc", text.clone());
     let parsed = lcc_syntax::parse(file, &text);

@@ -5,7 +5,8 @@
 //! lcc-eval's multi-outcome answer [`Answer::OneOf`]:
 //!
 //! - **built-ins** (`member`, `length`, ...) are evaluated exactly when their
-//!   `+` arguments are ground, and abstracted like a provider otherwise;
+//!   `+` arguments are ground, and abstracted like a provider otherwise; the
+//!   timer `after(Ms)` may fire whenever its step is tried (time is not modelled);
 //! - constraints with a **model** ([`ConstraintModel`], e.g. read from a file by
 //!   [`crate::models_file`]) give the model's outcomes;
 //! - constraints given **exactly** (e.g. a Prolog-style facts file) answer as in a run;
@@ -131,6 +132,27 @@ pub fn product(choices: &[Vec<Term>]) -> Vec<Vec<Term>> {
     out
 }
 
+/// The timer `after(Ms)`: time is not modelled, so it may fire whenever its
+/// step is tried. Its not having fired yet needs no branch of its own: the
+/// search also explores every run in which the peer is not scheduled until
+/// the other peers have moved. (Answered by the real timer it would be pending
+/// for ever in the checker, and the timeout never taken.)
+struct AnyTime(Signature);
+
+impl ConstraintModel for AnyTime {
+    fn signature(&self) -> &Signature {
+        &self.0
+    }
+
+    fn outcomes(&self, _: &Call<'_>) -> Vec<Answer> {
+        vec![Answer::yes()]
+    }
+
+    fn describe(&self) -> String {
+        "fires at any time (time is not modelled)".into()
+    }
+}
+
 /// A built-in evaluated exactly when its `+` arguments are ground, abstracted otherwise.
 struct GroundBuiltin {
     exact: Arc<dyn Constraint>,
@@ -244,6 +266,10 @@ impl Abstraction {
                     (exact.clone(), "exact", "answers as in a run".to_string())
                 } else if let Some(m) = self.models.get(&(name.name().to_string(), arity)) {
                     (Arc::new(Modelled(m.clone())), "model", m.describe())
+                } else if name.name() == "after" && arity == 1 {
+                    let m = AnyTime(signature);
+                    let assumes = m.describe();
+                    (Arc::new(Modelled(Arc::new(m))), "built-in", assumes)
                 } else if let Some(b) = builtins.get(name, arity) {
                     let fallback = DefaultModel::new(b.signature().clone(), pool(self.pool));
                     (

@@ -62,14 +62,14 @@ pub fn replay(
         };
         match s.mv {
             Move::Fire { choice, events, .. } => trace.extend(k as u64, Some(choice), events),
-            Move::Sleep { waits } => trace.extend(
-                k as u64,
-                None,
-                vec![Event::Stuck {
+            Move::Sleep { waits, mut events } => {
+                // The calls the attempt made and their (failed) answers, then the peer stuck.
+                events.push(Event::Stuck {
                     peer: cur.state.peer(s.peer).id(),
                     waits,
-                }],
-            ),
+                });
+                trace.extend(k as u64, None, events);
+            }
         }
         cur = s.node;
     }

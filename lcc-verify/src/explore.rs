@@ -4,7 +4,7 @@
 //! transitions are exactly lcc-eval's: every [`Fired`](lcc_eval::Fired) that
 //! [`lcc_eval::enabled`] returns (every peer, `par` branch, `or` alternative,
 //! directory pick and constraint outcome) for a peer that is awake. The sleep
-//! flags mirror the runtimes' retry rule (lcc-eval's `runtime.rs`): a peer whose
+//! flags follow the runtimes' retry rule, [`lcc_eval::Retry`]: a peer whose
 //! attempt to step is blocked is not retried until a message arrives in its inbox
 //! or, if it waits for a role to be played, until any peer steps. So when some
 //! constraint outcomes let a peer's attempt (lcc-eval's default choice, as a
@@ -17,6 +17,8 @@
 //! graph and every verdict are the same for any number of threads.
 
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -25,14 +27,36 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use lcc_eval::model::{Def, DefId};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, State, Wait, enabled, step};
+use lcc_eval::{
+    Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, enabled, step,
+};
 use lcc_syntax::Span;
 
 use crate::encode::{Symmetry, encode, fingerprint};
 use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
 
-/// A checker state: the interaction's state and which peers sleep (0 awake, 1
-/// asleep until a message arrives, 2 asleep until any peer steps).
+/// A peer's sleep flag: awake.
+pub const AWAKE: u8 = 0;
+
+/// The sleep flag of a peer blocked with lcc-eval's retry rule `retry`.
+pub fn sleep_flag(retry: Retry) -> u8 {
+    match retry {
+        Retry::OnMessage => 1,
+        Retry::OnAnyStep => 2,
+    }
+}
+
+/// The retry rule of a sleep flag (`None`: awake).
+pub fn retry_of(flag: u8) -> Option<Retry> {
+    match flag {
+        1 => Some(Retry::OnMessage),
+        2 => Some(Retry::OnAnyStep),
+        _ => None,
+    }
+}
+
+/// A checker state: the interaction's state and which peers sleep (a sleep
+/// flag per peer: [`AWAKE`], or when lcc-eval's [`Retry`] rule wakes it).
 #[derive(Debug, Clone)]
 pub struct Node {
     /// The lcc-eval state.
@@ -59,6 +83,8 @@ pub enum Move {
     Sleep {
         /// What its steps wait for.
         waits: Vec<Wait>,
+        /// The constraint calls of the attempt and their answers.
+        events: Vec<Event>,
     },
 }
 
@@ -87,16 +113,11 @@ pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<S
         can_fire[p] = true;
         let (def, thread) = locate(model, state.peer(p).proc(), f.choice.path.as_deref().unwrap_or(&[]));
         let mut asleep = node.asleep.clone();
-        for e in &f.events {
-            if let Event::Sent { to, .. } = e
-                && let Some(i) = f.state.index_of(to.id)
+        for (i, a) in asleep.iter_mut().enumerate() {
+            if let Some(retry) = retry_of(*a)
+                && retry.woken_by(f.state.peer(i).id(), &f.events)
             {
-                asleep[i] = 0;
-            }
-        }
-        for a in asleep.iter_mut() {
-            if *a == 2 {
-                *a = 0;
+                *a = AWAKE;
             }
         }
         out.push(Succ {
@@ -111,20 +132,16 @@ pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<S
         });
     }
     for (p, _) in can_fire.iter().enumerate().filter(|(_, c)| **c) {
-        if let Some((blocked_state, waits)) = blocked_attempt(model, state, ctx, Choice::peer(p))? {
+        if let Some(b) = blocked_attempt(model, state, ctx, Choice::peer(p))? {
             let mut asleep = node.asleep.clone();
-            asleep[p] = if waits.iter().any(|w| matches!(w, Wait::NoPlayer { .. })) {
-                2
-            } else {
-                1
-            };
+            asleep[p] = sleep_flag(Retry::after(&b.waits));
             out.push(Succ {
-                node: Node {
-                    state: blocked_state,
-                    asleep,
-                },
+                node: Node { state: b.state, asleep },
                 peer: p,
-                mv: Move::Sleep { waits },
+                mv: Move::Sleep {
+                    waits: b.waits,
+                    events: b.attempt,
+                },
             });
         }
     }
@@ -138,9 +155,9 @@ pub(crate) fn blocked_attempt(
     state: &State,
     ctx: &Context<'_>,
     choice: Choice,
-) -> Result<Option<(State, Vec<Wait>)>, EvalError> {
+) -> Result<Option<Blocked>, EvalError> {
     let widths = match step(model, state, &choice, ctx)? {
-        Outcome::Blocked(b) if b.pending.is_empty() => return Ok(Some((b.state, b.waits))),
+        Outcome::Blocked(b) if b.pending.is_empty() => return Ok(Some(b)),
         Outcome::Blocked(b) => b.widths,
         Outcome::Fired(f) => f.widths,
         Outcome::Disabled(d) => d.widths,
@@ -338,7 +355,7 @@ pub enum Visited {
     /// 128-bit fingerprints.
     Compact(HashMap<u128, u32, BuildHasherDefault<FoldFingerprint>>),
     /// Whole encodings.
-    Full(HashMap<Box<[u8]>, u32>),
+    Full(FxHashMap<Box<[u8]>, u32>),
 }
 
 impl Visited {
@@ -415,6 +432,28 @@ pub struct Explored {
     pub start: Node,
     /// The start-up events (initial roles entered).
     pub start_events: Vec<Event>,
+    /// With symmetry: for each stored state, `peers` bytes; byte `k` of state
+    /// `s` is the stored index of the peer encoded in position `k`.
+    pub encoded_peers: Vec<u8>,
+}
+
+impl Explored {
+    /// How the peers of stored state `s` are numbered in `node`, a concrete
+    /// state stored as `s` (e.g. the end of a replayed path): stored peer `q`
+    /// is `node`'s peer `result[q]`. The identity without symmetry.
+    pub fn peers_of(&self, s: u32, node: &Node, symmetry: &Symmetry) -> Vec<usize> {
+        let n = node.state.len();
+        if symmetry.is_trivial() {
+            return (0..n).collect();
+        }
+        let stored = &self.encoded_peers[s as usize * n..(s as usize + 1) * n];
+        let position = encode(&node.state, &node.asleep, symmetry).position;
+        let mut out = vec![0; n];
+        for (i, &pos) in position.iter().enumerate() {
+            out[stored[pos as usize] as usize] = i;
+        }
+        out
+    }
 }
 
 /// A configured search.
@@ -480,6 +519,34 @@ pub fn bit(i: usize) -> u64 {
     1u64 << i
 }
 
+/// The definitions of the steps and choices `proc` has next, in tree order.
+fn frontier(proc: &Proc, out: &mut Vec<u32>) {
+    match proc {
+        Proc::Done => {}
+        Proc::Step { def, .. } | Proc::Or { def, .. } => out.push(def.0),
+        Proc::Seq { first, .. } => frontier(first, out),
+        Proc::Frame { body, .. } => frontier(body, out),
+        Proc::Par(a, b) => {
+            frontier(a, out);
+            frontier(b, out);
+        }
+    }
+}
+
+/// Every peer's place in `state` (see [`Graph::places`]), interned in `graph`.
+fn placement_of(graph: &mut Graph, state: &State) -> u32 {
+    let places = state
+        .peers()
+        .map(|p| {
+            let mut defs = Vec::new();
+            frontier(p.proc(), &mut defs);
+            defs.sort_unstable();
+            graph.places.intern(defs)
+        })
+        .collect();
+    graph.placements.intern(places)
+}
+
 fn masks(state: &State) -> (u64, u64) {
     let mut unfinished = 0;
     let mut inbox = 0;
@@ -524,7 +591,7 @@ impl Search<'_> {
                 Move::Fire {
                     thread, step, events, ..
                 } => (true, thread, step, events),
-                Move::Sleep { .. } => (false, Vec::new(), None, Vec::new()),
+                Move::Sleep { events, .. } => (false, Vec::new(), None, events),
             };
             if fired {
                 out.enabled.push((s.peer as u8, thread.clone()));
@@ -588,7 +655,7 @@ impl Search<'_> {
         let mut visited = if self.reductions.compact {
             Visited::Compact(HashMap::default())
         } else {
-            Visited::Full(HashMap::new())
+            Visited::Full(FxHashMap::default())
         };
         let enc = encode(&start.state, &start.asleep, &symmetry);
         let mut rep_inverse: Vec<u8> = Vec::new();
@@ -603,7 +670,9 @@ impl Search<'_> {
         let key = visited.key(enc.bytes);
         visited.insert(key, 0);
         let (unfinished, inbox) = masks(&start.state);
+        let placement = placement_of(&mut graph, &start.state);
         graph.nodes.push(NodeInfo {
+            placement,
             parent: 0,
             depth: 0,
             unfinished,
@@ -662,7 +731,9 @@ impl Search<'_> {
                         let (dst, new) = visited.insert(p.key, fresh);
                         if new {
                             let (unfinished, inbox) = masks(&p.node.state);
+                            let placement = placement_of(&mut graph, &p.node.state);
                             graph.nodes.push(NodeInfo {
+                                placement,
                                 parent: src,
                                 depth,
                                 unfinished,
@@ -733,6 +804,7 @@ impl Search<'_> {
             visited,
             start,
             start_events,
+            encoded_peers: if symmetry.is_trivial() { Vec::new() } else { rep_inverse },
         })
     }
 

@@ -1,7 +1,7 @@
 //! The explored state graph: one compact record per state, edges with interned
 //! labels, and the BFS tree (parent and depth) for shortest counterexamples.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What the checker keeps about one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub struct NodeInfo {
     pub inbox: u64,
     /// The set of enabled threads ([`Graph::thread_sets`]).
     pub enabled: u32,
+    /// Where each peer is in its protocol ([`Graph::placements`]).
+    pub placement: u32,
     /// How far the state was explored.
     pub status: Status,
 }
@@ -73,14 +75,14 @@ pub struct Label {
 pub struct Interner<T> {
     /// The values, by number.
     pub values: Vec<T>,
-    index: HashMap<T, u32>,
+    index: FxHashMap<T, u32>,
 }
 
 impl<T: Clone + Eq + std::hash::Hash> Default for Interner<T> {
     fn default() -> Self {
         Interner {
             values: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
         }
     }
 }
@@ -120,6 +122,11 @@ pub struct Graph {
     pub thread_sets: Interner<Vec<u32>>,
     /// Peer permutations between a state as reached and as stored (symmetry).
     pub perms: Interner<Vec<u8>>,
+    /// Places in a protocol: the definitions of the steps and choices a peer's
+    /// control tree has next, sorted (a finished peer's place is empty).
+    pub places: Interner<Vec<u32>>,
+    /// Each peer's place ([`Graph::places`]), by peer index, per state.
+    pub placements: Interner<Vec<u32>>,
 }
 
 impl Graph {
@@ -162,6 +169,12 @@ impl Graph {
         }
         path.reverse();
         path
+    }
+
+    /// The place of peer `peer` in state `s` (the sorted definitions of its next steps).
+    pub fn place(&self, s: u32, peer: usize) -> &[u32] {
+        let placement = self.placements.get(self.nodes[s as usize].placement);
+        self.places.get(placement[peer])
     }
 
     /// Approximate bytes per state kept after the search: the record, the

@@ -32,14 +32,14 @@ use std::sync::Arc;
 
 use lcc_eval::model::{Def, StepKind};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{Atom, Choice, Context, EvalError, Event, Model, Term};
+use lcc_eval::{Atom, Choice, Context, EvalError, Event, Model, Retry, Term};
 
-use crate::explore::{Move, Node, Succ, blocked_attempt};
+use crate::explore::{Move, Node, Succ, blocked_attempt, sleep_flag};
 
 /// The indices (into `succs`, all the successors of `node`) of an ample set, or
 /// `None` when the state must be fully expanded.
 pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> Result<Option<Vec<usize>>, EvalError> {
-    if node.asleep.contains(&2) {
+    if node.asleep.contains(&sleep_flag(Retry::OnAnyStep)) {
         return Ok(None);
     }
     let sleepers: HashSet<usize> = succs

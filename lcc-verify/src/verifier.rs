@@ -2,9 +2,10 @@
 //! and reductions; explore; turn the graph's properties into findings with
 //! shortest counterexamples.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use lcc_eval::model::{CondKind, Def, DefId, StepKind};
+use lcc_eval::state::Message;
 use lcc_eval::{Atom, EvalError, Event, Model, PeerSpec, Term};
 use lcc_syntax::Span;
 
@@ -83,12 +84,14 @@ impl<'m> Verifier<'m> {
         };
         let explored = search.run(&self.peers)?;
         let used = if self.reductions.symmetry {
-            symmetry
+            symmetry.clone()
         } else {
             Symmetry::default()
         };
         let ctx = Ctx {
             model: self.model,
+            peers: &self.peers,
+            interchangeable: &symmetry,
             providers: &providers,
             explored: &explored,
             symmetry: &used,
@@ -107,17 +110,15 @@ impl<'m> Verifier<'m> {
                 .into_iter()
                 .filter(|f| f.kind == Kind::Deadlock || !global.contains(&f.span)),
         );
-        let orphans = ctx.orphans()?;
+        let (orphans, orphaned) = ctx.orphans()?;
         // Messages that end up orphans are reported as such.
         let unreceived = ctx.unreceived()?;
-        findings.extend(unreceived.into_iter().filter(|f| {
-            !orphans.iter().any(|o| {
-                f.message
-                    .split("holds ")
-                    .skip(1)
-                    .all(|held| held.split(", and on").next().is_some_and(|m| o.message.contains(m)))
-            })
-        }));
+        findings.extend(
+            unreceived
+                .into_iter()
+                .filter(|(_, held)| !held.iter().all(|m| orphaned.contains(m)))
+                .map(|(f, _)| f),
+        );
         findings.extend(orphans);
         findings.extend(ctx.coverage());
         findings.extend(ctx.non_progress()?);
@@ -140,6 +141,17 @@ impl<'m> Verifier<'m> {
     }
 }
 
+/// A message as findings compare it (see `Ctx::message_key`).
+type MessageKey = (Atom, Option<Atom>, Atom, Option<Atom>, Term);
+
+/// A message as reports print it.
+fn describe(m: &Message) -> String {
+    format!(
+        "`{}` from a({}, {}) to a({}, {})",
+        m.term, m.from.role, m.from.id, m.to.role, m.to.id
+    )
+}
+
 /// At most this many candidate states are replayed per property.
 const MAX_REPLAYS: usize = 200;
 
@@ -149,6 +161,9 @@ const MAX_PER_KIND: usize = 5;
 /// What the property checks share.
 struct Ctx<'a> {
     model: &'a Model,
+    peers: &'a [PeerSpec],
+    /// Interchangeable peers, whether or not the search used symmetry reduction.
+    interchangeable: &'a Symmetry,
     providers: &'a lcc_eval::Providers,
     explored: &'a Explored,
     symmetry: &'a Symmetry,
@@ -189,39 +204,78 @@ impl Ctx<'_> {
             .collect()
     }
 
+    /// Deadlocks, one finding per place where a peer gets stuck: for every place
+    /// (the steps a peer has next) where some peer is stuck in some state, the
+    /// shallowest such state, as a global deadlock if one is reachable there,
+    /// else as a strong one. What is reported therefore depends only on the
+    /// reachable states, not on the order or the representatives the search
+    /// happened to store them in.
     fn deadlocks(&self) -> Result<Vec<Finding>, EvalError> {
         let graph = &self.explored.graph;
         let can = can_step(graph);
-        let stuck = |s: usize| graph.nodes[s].unfinished & !can[s];
+        // (global, place) -> (depth, state, peer) of its shallowest stuck peer.
+        let mut first: HashMap<(bool, &[u32]), (u32, u32, usize)> = HashMap::new();
+        for (s, info) in graph.nodes.iter().enumerate() {
+            let stuck = info.unfinished & !can[s];
+            if stuck == 0 {
+                continue;
+            }
+            let global = stuck == info.unfinished;
+            for i in (0..graph.peers).filter(|&i| stuck & bit(i) != 0) {
+                let seen = (info.depth, s as u32, i);
+                first
+                    .entry((global, graph.place(s as u32, i)))
+                    .and_modify(|e| *e = (*e).min(seen))
+                    .or_insert(seen);
+            }
+        }
+        let mut keys: Vec<_> = first
+            .iter()
+            .filter(|((global, place), _)| *global || !first.contains_key(&(true, *place)))
+            .map(|(&(global, place), &(depth, s, peer))| (!global, depth, place, s, peer))
+            .collect();
+        keys.sort();
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for s in self.firsts(stuck) {
-            let kind = if stuck(s) == graph.nodes[s].unfinished {
-                Kind::Deadlock
-            } else {
-                Kind::StrongDeadlock
-            };
-            let mut c = self.replay(&graph.path_to(s as u32))?;
-            let mask = stuck(s);
-            let mut stuck_events = Vec::new();
-            let mut at = Vec::new();
-            for i in (0..c.end.state.len()).filter(|&i| mask & bit(i) != 0) {
-                let w = waits(self.model, self.providers, &c.end, i)?;
-                at.extend(w.iter().map(|w| w.span()));
-                stuck_events.push(Event::Stuck {
-                    peer: c.end.state.peer(i).id(),
-                    waits: w,
-                });
+        let mut states = HashSet::new();
+        for (strong, _, _, s, peer) in keys.into_iter().take(MAX_REPLAYS) {
+            let kind = if strong { Kind::StrongDeadlock } else { Kind::Deadlock };
+            // A state is reported once, with every peer stuck in it.
+            if !states.insert(s) || out.iter().filter(|f: &&Finding| f.kind == kind).count() >= MAX_PER_KIND {
+                continue;
             }
-            at.sort_by_key(|s| (s.file.0, s.start, s.end));
-            at.dedup();
-            if !seen.insert((kind, at.first().copied()))
-                || out.iter().filter(|f: &&Finding| f.kind == kind).count() >= MAX_PER_KIND
-            {
+            let mut c = self.replay(&graph.path_to(s))?;
+            let mask = graph.nodes[s as usize].unfinished & !can[s as usize];
+            // The state as replayed: stored peer `q` is replayed peer `at[q]`.
+            let at = self.explored.peers_of(s, &c.end, self.symmetry);
+            let mut stuck_events = Vec::new();
+            let mut span = None;
+            let mut replayed_mask = 0;
+            for q in (0..graph.peers).filter(|&q| mask & bit(q) != 0) {
+                let i = at[q];
+                replayed_mask |= bit(i);
+                let w = waits(self.model, self.providers, &c.end, i)?;
+                if q == peer {
+                    span = w.iter().map(|w| w.span()).min_by_key(|s| (s.file.0, s.start, s.end));
+                }
+                let id = c.end.state.peer(i).id();
+                // A peer that went to sleep in the last move is shown stuck there already.
+                let shown = c
+                    .trace
+                    .entries
+                    .iter()
+                    .rev()
+                    .take_while(|e| e.step == c.moves() as u64)
+                    .any(|e| matches!(&e.event, Event::Stuck { peer, .. } if *peer == id));
+                if !shown {
+                    stuck_events.push(Event::Stuck { peer: id, waits: w });
+                }
+            }
+            if !seen.insert((kind, span)) {
                 continue;
             }
             c.trace.extend(c.moves() as u64, None, stuck_events);
-            let who = self.ids(&c, mask);
+            let who = self.ids(&c, replayed_mask);
             let message = match kind {
                 Kind::Deadlock => format!("{} can never step again, and no other peer can either", who.join(", ")),
                 _ => format!(
@@ -232,73 +286,81 @@ impl Ctx<'_> {
             out.push(Finding {
                 kind,
                 message,
-                span: at.first().copied(),
+                span,
                 counterexample: Some(c),
             });
         }
         Ok(out)
     }
 
-    fn orphans(&self) -> Result<Vec<Finding>, EvalError> {
+    /// A message as findings compare it: sender, recipient and term, with the
+    /// Ids of interchangeable peers left out (whether or not the search used
+    /// symmetry reduction, so that its verdicts do not depend on it).
+    fn message_key(&self, m: &Message) -> MessageKey {
+        let id = |a: Atom| {
+            let symmetric = self
+                .interchangeable
+                .groups
+                .iter()
+                .flatten()
+                .any(|&i| self.peers[i].id == a);
+            (!symmetric).then_some(a)
+        };
+        (m.from.role, id(m.from.id), m.to.role, id(m.to.id), m.term.clone())
+    }
+
+    /// The orphan finding (the shallowest state where every peer has finished
+    /// with messages left), and the messages left there.
+    fn orphans(&self) -> Result<(Vec<Finding>, HashSet<MessageKey>), EvalError> {
         let graph = &self.explored.graph;
         let Some(s) = (0..graph.nodes.len()).find(|&s| {
             let n = &graph.nodes[s];
             n.status.is_complete() && n.unfinished == 0 && n.inbox != 0
         }) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), HashSet::new()));
         };
         let c = self.replay(&graph.path_to(s as u32))?;
-        let left: Vec<String> = c
-            .end
-            .state
-            .messages()
-            .map(|(_, m)| {
-                format!(
-                    "`{}` from a({}, {}) to a({}, {})",
-                    m.term, m.from.role, m.from.id, m.to.role, m.to.id
-                )
-            })
-            .collect();
-        Ok(vec![Finding {
+        let left: Vec<String> = c.end.state.messages().map(|(_, m)| describe(m)).collect();
+        let keys = c.end.state.messages().map(|(_, m)| self.message_key(m)).collect();
+        let finding = Finding {
             kind: Kind::OrphanMessage,
             message: format!("every peer has finished with messages left: {}", left.join("; ")),
             span: None,
             counterexample: Some(c),
-        }])
+        };
+        Ok((vec![finding], keys))
     }
 
-    fn unreceived(&self) -> Result<Vec<Finding>, EvalError> {
+    /// Unreceived-message findings, each with the messages it is about.
+    fn unreceived(&self) -> Result<Vec<(Finding, Vec<MessageKey>)>, EvalError> {
         let graph = &self.explored.graph;
         let bad = unreceived(graph);
         // Orphans are reported as such; look at peers still running.
-        let mut out = Vec::new();
+        let mut out: Vec<(Finding, Vec<MessageKey>)> = Vec::new();
         let mut seen = HashSet::new();
         for s in self.firsts(|s| bad[s] & graph.nodes[s].unfinished) {
             let c = self.replay(&graph.path_to(s as u32))?;
             let mask = bad[s] & graph.nodes[s].unfinished;
+            let at = self.explored.peers_of(s as u32, &c.end, self.symmetry);
             let mut parts = Vec::new();
-            let mut key = Vec::new();
-            for i in (0..c.end.state.len()).filter(|&i| mask & bit(i) != 0) {
-                let p = c.end.state.peer(i);
-                let msgs: Vec<String> = p
-                    .inbox()
-                    .map(|m| {
-                        key.push((m.from.role, m.to.role, m.term.name_arity()));
-                        format!(
-                            "`{}` from a({}, {}) to a({}, {})",
-                            m.term, m.from.role, m.from.id, m.to.role, m.to.id
-                        )
-                    })
-                    .collect();
+            let mut held = Vec::new();
+            for q in (0..graph.peers).filter(|&q| mask & bit(q) != 0) {
+                let p = c.end.state.peer(at[q]);
+                let msgs: Vec<String> = p.inbox().map(describe).collect();
+                held.extend(p.inbox().map(|m| self.message_key(m)));
                 parts.push(format!("peer `{}` holds {}", p.id(), msgs.join(", ")));
             }
-            key.sort();
-            key.dedup();
-            if !seen.insert(key) || out.len() >= MAX_PER_KIND {
+            let mut kinds: Vec<_> = held
+                .iter()
+                .map(|(from, _, to, _, term)| (*from, *to, term.name_arity()))
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            if !seen.insert(kinds) || out.len() >= MAX_PER_KIND {
                 continue;
             }
             let span = self.explored_send_span(&c);
-            out.push(Finding {
+            let finding = Finding {
                 kind: Kind::UnreceivedMessage,
                 message: format!(
                     "{}, and on some run fair to it, it never receives a message again",
@@ -306,7 +368,8 @@ impl Ctx<'_> {
                 ),
                 span,
                 counterexample: Some(c),
-            });
+            };
+            out.push((finding, held));
         }
         Ok(out)
     }

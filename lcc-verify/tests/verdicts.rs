@@ -123,6 +123,7 @@ fn a_failing_constraint_leaves_its_peer_asleep_unless_a_model_says_it_succeeds()
     let c = r.findings[0].counterexample.as_ref().unwrap();
     let text = c.trace.text(&lcc_eval::Sources::new());
     assert!(text.contains("stuck: its constraint failed"), "{text}");
+    assert!(text.contains("check failed"), "the failed answer is shown: {text}");
     let (r, _) = verify(text_of_model(), "o=o1;u=u1", "check: succeeds");
     assert!(r.findings.is_empty(), "{:?}", kinds(&r));
 }
@@ -148,4 +149,22 @@ fn limits_give_a_partial_result() {
     let r = v.run().unwrap();
     assert!(!r.is_exhaustive());
     assert!(r.text(&sources).contains("PARTIAL: stopped at the state limit (2)"));
+}
+
+/// `after(Ms)` may fire at any time (time is not modelled): a timeout and the
+/// reply it guards are both explored.
+#[test]
+fn a_timeout_can_fire_at_any_time() {
+    let text = "a(asker, A) :: ask => a(answerer, b1) then ( reply <= a(answerer, b1) or ( null <- after(5000) then bye => a(answerer, b1) ) )
+                a(answerer, B) :: ask <= a(asker, A) then reply => a(asker, A) then ( bye <= a(asker, A) or null )";
+    let (r, _) = verify(text, "asker=a1;answerer=b1", "");
+    let found = kinds(&r);
+    assert!(!found.contains(&"dead alternative"), "{found:?}");
+    assert!(!found.contains(&"dead step"), "{found:?}");
+    assert!(
+        !found.contains(&"deadlock") && !found.contains(&"strong deadlock"),
+        "{found:?}"
+    );
+    // After the timeout the reply is left unreceived.
+    assert!(found.contains(&"orphan message"), "{found:?}");
 }
