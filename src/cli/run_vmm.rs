@@ -76,6 +76,8 @@ pub fn run(args: VmmRun<'_>) -> u8 {
     };
     let settings = match HostsFile::read(args.hosts).and_then(|f| f.connect(args.dry_run)) {
         Ok(settings) => settings,
+        // The message starts with the hosts file's location.
+        Err(Error::Config(message)) => return usage_error(&message),
         Err(e) => return usage_error(&e.to_string()),
     };
     let config = RunConfig {
