@@ -54,7 +54,8 @@ impl<T> Outcome<T> {
 pub struct PeerState {
     /// The PM read.
     pub pm: PmId,
-    /// Its CPU load in percent of its capacity.
+    /// Its CPU load in percent of its capacity, not counting VMs migrating
+    /// (or reserved to migrate) away.
     pub load_percent: f64,
     /// What is free (capacity less use and reservations).
     pub free: Resources,
@@ -231,6 +232,14 @@ impl<D: Datacentre> VmmConstraints<D> {
             .sum()
     }
 
+    fn reserved_out_of(&self, pm: PmId) -> Resources {
+        self.negotiations
+            .iter()
+            .filter(|n| n.from == pm && n.migration.is_none())
+            .map(|n| n.demand)
+            .sum()
+    }
+
     /// The cluster's average load now (computed once per instant).
     fn cluster_average(&mut self) -> Result<f64> {
         let now = self.dc.now();
@@ -262,9 +271,18 @@ impl<D: Datacentre> VmmConstraints<D> {
         }
         let info = self.dc.pm(pm)?;
         let used = self.dc.used(pm)?;
+        // The load the PM keeps: VMs already migrating or reserved to migrate
+        // away are not counted, or a source would ask to shed the same load
+        // again while its first migration runs.
+        let keeps = (used - self.dc.leaving(pm)? - self.reserved_out_of(pm)).clamped();
+        let load_percent = if info.power == PowerState::On && info.capacity.cpu > 0.0 {
+            keeps.cpu / info.capacity.cpu * 100.0
+        } else {
+            0.0
+        };
         let state = PeerState {
             pm,
-            load_percent: self.dc.load_percent(pm)?,
+            load_percent,
             free: if info.power == PowerState::On {
                 (info.capacity - used - self.reserved_into(pm)).clamped()
             } else {

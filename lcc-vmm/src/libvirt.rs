@@ -481,6 +481,20 @@ impl Datacentre for LibvirtDatacentre {
         Ok(used)
     }
 
+    fn leaving(&self, pm: PmId) -> Result<Resources> {
+        let mut leaving = Resources::ZERO;
+        for f in &self.flights {
+            if f.record.from == pm && f.record.status == MigrationStatus::Running {
+                let here = match self.active_domain(pm, self.vm_name(f.record.vm)?)? {
+                    Some(d) => self.demand(pm, &d)?,
+                    None => None,
+                };
+                leaving += here.unwrap_or(Resources::ZERO);
+            }
+        }
+        Ok(leaving)
+    }
+
     fn start_migration(&mut self, vm: VmId, to: PmId) -> Result<MigrationId> {
         self.reap();
         let dest = self.host(to)?;

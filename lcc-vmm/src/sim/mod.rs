@@ -238,6 +238,22 @@ impl Datacentre for Simulator {
         Ok(used)
     }
 
+    fn leaving(&self, pm: PmId) -> Result<Resources> {
+        self.pm_ref(pm)?;
+        let mut leaving = Resources::ZERO;
+        for &v in &self.hosted[pm.0] {
+            let vm = &self.vms[v.0];
+            let still_here = vm.migrating.is_some_and(|id| {
+                let f = &self.flights[id.0 as usize];
+                !(self.now >= f.exit && f.failure.is_none())
+            });
+            if still_here {
+                leaving += vm.trace.at(self.now);
+            }
+        }
+        Ok(leaving)
+    }
+
     fn start_migration(&mut self, vm: VmId, to: PmId) -> Result<MigrationId> {
         let dest = self.pm_ref(to)?.clone();
         let v = self.vm_ref(vm)?.clone();
