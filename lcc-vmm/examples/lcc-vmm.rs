@@ -1,8 +1,9 @@
 //! `lcc-vmm`: runs the simulator with a Rust stand-in of a corrected VMM
 //! policy and prints the report (or JSON), optionally with the load plot.
 //!
-//! This is a stand-in until `lcc simulate` runs the LCC policies through the
-//! interpreter: the policy here is Rust code mirroring the LCC clauses.
+//! The policy here is Rust code mirroring the LCC clauses, kept as a
+//! cross-check of `lcc simulate`, which runs the LCC policies themselves; its
+//! `--compare-b` runs Algorithm B on the same initial placements.
 //!
 //! ```text
 //! cargo run -p lcc-vmm --example lcc-vmm -- --policy load-balancing --pms 15 --vms 50 --seed 1 --plot load.svg

@@ -54,7 +54,8 @@ impl<T> Outcome<T> {
 pub struct PeerState {
     /// The PM read.
     pub pm: PmId,
-    /// Its CPU load in percent of its capacity.
+    /// Its CPU load in percent of its capacity, not counting VMs migrating
+    /// (or reserved to migrate) away.
     pub load_percent: f64,
     /// What is free (capacity less use and reservations).
     pub free: Resources,
@@ -88,6 +89,10 @@ pub struct ConstraintConfig {
     /// Decide, journal, but never start a migration: `migration` fails with
     /// "dry run" and the journal says what would have moved and why.
     pub dry_run: bool,
+    /// Hysteresis: a VM whose migration started in monitoring interval `t`
+    /// is not chosen again before interval `t + hysteresis_rounds`, so it
+    /// cannot bounce back to the PM it came from (0: no such rule).
+    pub hysteresis_rounds: u64,
 }
 
 impl Default for ConstraintConfig {
@@ -101,6 +106,7 @@ impl Default for ConstraintConfig {
             pinned: BTreeSet::new(),
             max_migrations_per_round: None,
             dry_run: false,
+            hysteresis_rounds: 0,
         }
     }
 }
@@ -153,6 +159,8 @@ pub struct VmmConstraints<D> {
     /// started in it.
     round: (Millis, usize),
     journal: Vec<Decision>,
+    /// The monitoring interval in which each VM's latest migration started.
+    moved_in: HashMap<VmId, Millis>,
 }
 
 impl<D: Datacentre> VmmConstraints<D> {
@@ -170,6 +178,7 @@ impl<D: Datacentre> VmmConstraints<D> {
             settled_at: None,
             round: (0, 0),
             journal: Vec::new(),
+            moved_in: HashMap::new(),
         }
     }
 
@@ -223,6 +232,14 @@ impl<D: Datacentre> VmmConstraints<D> {
             .sum()
     }
 
+    fn reserved_out_of(&self, pm: PmId) -> Resources {
+        self.negotiations
+            .iter()
+            .filter(|n| n.from == pm && n.migration.is_none())
+            .map(|n| n.demand)
+            .sum()
+    }
+
     /// The cluster's average load now (computed once per instant).
     fn cluster_average(&mut self) -> Result<f64> {
         let now = self.dc.now();
@@ -254,9 +271,18 @@ impl<D: Datacentre> VmmConstraints<D> {
         }
         let info = self.dc.pm(pm)?;
         let used = self.dc.used(pm)?;
+        // The load the PM keeps: VMs already migrating or reserved to migrate
+        // away are not counted, or a source would ask to shed the same load
+        // again while its first migration runs.
+        let keeps = (used - self.dc.leaving(pm)? - self.reserved_out_of(pm)).clamped();
+        let load_percent = if info.power == PowerState::On && info.capacity.cpu > 0.0 {
+            keeps.cpu / info.capacity.cpu * 100.0
+        } else {
+            0.0
+        };
         let state = PeerState {
             pm,
-            load_percent: self.dc.load_percent(pm)?,
+            load_percent,
             free: if info.power == PowerState::On {
                 (info.capacity - used - self.reserved_into(pm)).clamped()
             } else {
@@ -421,11 +447,22 @@ impl<D: Datacentre> VmmConstraints<D> {
         }
         let src = self.dc.pm(from)?;
         let reserved: BTreeSet<VmId> = self.negotiations.iter().map(|n| n.vm).collect();
+        let now = self.tick(self.dc.now());
+        let settling = |vm: &VmId| {
+            self.moved_in
+                .get(vm)
+                .is_some_and(|&t| now < t + self.config.hysteresis_rounds)
+        };
         let candidates: Vec<VmInfo> = self
             .dc
             .vms_on(from)?
             .into_iter()
-            .filter(|v| v.migrating.is_none() && !reserved.contains(&v.id) && !self.config.pinned.contains(&v.id))
+            .filter(|v| {
+                v.migrating.is_none()
+                    && !reserved.contains(&v.id)
+                    && !self.config.pinned.contains(&v.id)
+                    && !settling(&v.id)
+            })
             .collect();
         let average = self.cluster_average()?;
         let t = self.config.thresholds;
@@ -485,6 +522,7 @@ impl<D: Datacentre> VmmConstraints<D> {
                     self.negotiations[i].migration = Some(id);
                 }
                 let tick = self.tick(self.dc.now());
+                self.moved_in.insert(vm, tick);
                 self.round = if self.round.0 == tick {
                     (tick, self.round.1 + 1)
                 } else {
@@ -503,18 +541,30 @@ impl<D: Datacentre> VmmConstraints<D> {
         }
     }
 
-    /// The loads and thresholds behind moving `vm` from `from` to `to`.
+    /// The constraint answers behind moving `vm` from `from` to `to`: where
+    /// each PM's load lies against the band (what `isOverLoaded`,
+    /// `isUnderLoaded` and `canAcceptMoreLoad` answered) and the VM's need
+    /// (what `isMigrationPossible` checked).
     fn why(&mut self, vm: VmId, from: PmId, to: PmId) -> Result<String> {
         let average = self.cluster_average()?;
         let t = self.config.thresholds;
+        let (low, high) = (t.underload.resolve(average), t.overload.resolve(average));
+        let side = |load: f64| {
+            if load > high {
+                "above the band: isOverLoaded"
+            } else if load < low {
+                "below the band: isUnderLoaded"
+            } else {
+                "in the band"
+            }
+        };
         let demand = self.dc.vm(vm)?.demand;
+        let (from_load, to_load) = (self.dc.load_percent(from)?, self.dc.load_percent(to)?);
         Ok(format!(
-            "{from} at {:.1}% and {to} at {:.1}% (average {average:.1}%, band {:.1}%–{:.1}%); \
-             {vm} needs {:.1}% CPU and {:.0} MiB",
-            self.dc.load_percent(from)?,
-            self.dc.load_percent(to)?,
-            t.underload.resolve(average),
-            t.overload.resolve(average),
+            "{from} at {from_load:.1}% ({}) and {to} at {to_load:.1}% ({}) (average {average:.1}%, \
+             band {low:.1}%–{high:.1}%); isMigrationPossible: {vm} needs {:.1}% CPU and {:.0} MiB",
+            side(from_load),
+            side(to_load),
             demand.cpu,
             demand.mem,
         ))

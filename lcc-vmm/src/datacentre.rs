@@ -116,6 +116,11 @@ pub trait Datacentre {
     /// less VMs migrating out that have already left (past their exit time).
     fn used(&self, pm: PmId) -> Result<Resources>;
 
+    /// The part of [`Self::used`] that is leaving: VMs migrating out of `pm`
+    /// that have not left yet. `used - leaving` is what `pm` will carry once
+    /// its running migrations end.
+    fn leaving(&self, pm: PmId) -> Result<Resources>;
+
     /// Starts a live migration of `vm` to `to`. Refused when the VM is already
     /// migrating, is already on `to`, or `to` is not on.
     fn start_migration(&mut self, vm: VmId, to: PmId) -> Result<MigrationId>;
@@ -150,14 +155,22 @@ pub trait Datacentre {
         Ok(self.used(pm)?.cpu / info.capacity.cpu * 100.0)
     }
 
-    /// The mean load of the PMs that are on (0 when none is).
+    /// The mean load of the PMs that are on (0 when none is), counting every
+    /// VM once, on its host (a migrating VM on its source). [`Self::used`]
+    /// also counts a VM migrating in on its destination: averaging those
+    /// loads would count every migrating VM twice and raise the band while
+    /// migrations run.
     fn cluster_average(&self) -> Result<f64> {
         let mut sum = 0.0;
         let mut n = 0usize;
         for p in 0..self.pm_count() {
             let pm = PmId(p);
-            if self.pm(pm)?.power == PowerState::On {
-                sum += self.load_percent(pm)?;
+            let info = self.pm(pm)?;
+            if info.power == PowerState::On {
+                if info.capacity.cpu > 0.0 {
+                    let resident: f64 = self.vms_on(pm)?.iter().map(|v| v.demand.cpu).sum();
+                    sum += resident / info.capacity.cpu * 100.0;
+                }
                 n += 1;
             }
         }

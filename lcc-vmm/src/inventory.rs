@@ -64,8 +64,11 @@ impl fmt::Display for Violation {
 /// failure (e.g. an unreachable hypervisor); the inner list holds every
 /// violation found, empty when the invariant holds.
 pub fn check_invariant<D: Datacentre + ?Sized>(dc: &mut D) -> Result<Vec<Violation>> {
-    let inventory = dc.inventory()?;
+    // The records first: a migration that ends while the hypervisors are
+    // asked is then still allowed on both of its ends, instead of being seen
+    // as ended while the inventory still shows its source.
     let records: HashMap<_, _> = dc.migrations()?.into_iter().map(|r| (r.id, r)).collect();
+    let inventory = dc.inventory()?;
     let mut violations: Vec<Violation> = inventory
         .strangers
         .iter()

@@ -6,6 +6,7 @@
 //! - [`constraints::VmmConstraints`]: the constraints of
 //!   `stdlib/vmm/constraints.lcc` as a plain-Rust API with explicit pending
 //!   results, so that an LCC constraint provider is a thin adapter.
+//! - [`hosts_file`]: the hosts file of a run against real hosts.
 //! - [`inventory`]: the safety invariant (no VM lost or duplicated).
 //! - [`baselines`]: Algorithms A and B of the self-management seed, and the MLN
 //!   seed's queue-driven migration rule.
@@ -24,6 +25,7 @@ pub mod constraints;
 pub mod datacentre;
 pub mod driver;
 pub mod error;
+pub mod hosts_file;
 pub mod interpreted;
 pub mod inventory;
 pub mod libvirt;

@@ -5,8 +5,10 @@
 //! Migrations run on their own thread (libvirt's migration call blocks until
 //! the migration ends) with their own connections; [`Datacentre::migration`]
 //! polls it. Each migration gets its own free loopback port in its migration
-//! URI. Power control is bookkeeping only: a PM released by `set_power` is
-//! marked off and receives no VM, but the host is not switched off.
+//! URI (or the PM's fixed migration address and port). Powering a PM off or
+//! suspending it runs the PM's configured power command (e.g. `ssh HOST
+//! systemctl suspend`); after it the PM is reported off, is no longer queried,
+//! and receives no VM. A PM without a power command is only marked off.
 
 use crate::datacentre::{Datacentre, MigrationRecord, MigrationStatus, PmInfo, PowerState, VmInfo};
 use crate::error::{Error, Result};
@@ -28,16 +30,30 @@ pub const METADATA_NS: &str = "https://lcc.invalid/ns/vmm/1";
 /// How often a blocked caller polls running migrations.
 const POLL: Millis = 200;
 
-/// One PM: its name, connection URI and, optionally, its nominal capacity.
-#[derive(Clone, Debug, PartialEq)]
+/// One PM: its name, connection URI and, optionally, its nominal capacity,
+/// migration address and power command.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostConfig {
     /// The PM's name.
     pub name: String,
     /// The hypervisor's connection URI, e.g.
     /// `qemu+unix:///session?socket=/tmp/pm1/run/libvirt/libvirt-sock`.
     pub uri: String,
-    /// What the PM offers; `None` reads it from the node (CPUs × 100, memory).
+    /// What the PM offers; `None` reads it from the node (CPUs × 100, memory)
+    /// when the backend is opened.
     pub capacity: Option<Resources>,
+    /// The address other PMs send this PM's incoming migrations to (the host
+    /// of the migration URI `tcp://ADDRESS:PORT`); `None`: the options'
+    /// `listen_host`.
+    pub migration_address: Option<String>,
+    /// A fixed port for incoming migrations; `None`: a free port per migration
+    /// (found on the local machine, so only for loopback test hosts and hosts
+    /// where any port is open).
+    pub migration_port: Option<u16>,
+    /// The command (program and arguments) that powers the PM off or suspends
+    /// it, run on this machine when the PM is released; `None`: the PM is
+    /// only marked off.
+    pub power_command: Option<Vec<String>>,
 }
 
 /// How migrations are made.
@@ -81,6 +97,7 @@ impl MigrationOptions {
 
 struct Host {
     config: HostConfig,
+    capacity: Resources,
     conn: Mutex<Option<Connect>>,
     power: PowerState,
 }
@@ -141,8 +158,16 @@ impl LibvirtDatacentre {
         let mut opened = Vec::with_capacity(hosts.len());
         for config in hosts {
             let conn = open(&config.uri)?;
+            let capacity = match config.capacity {
+                Some(c) => c,
+                None => {
+                    let node = conn.node_info().map_err(|e| hv_error(&config.uri, "node info", e))?;
+                    Resources::new(node.cpus as f64 * 100.0, node.memory as f64 / 1024.0)
+                }
+            };
             opened.push(Host {
                 config,
+                capacity,
                 conn: Mutex::new(Some(conn)),
                 power: PowerState::On,
             });
@@ -192,7 +217,15 @@ impl LibvirtDatacentre {
         Ok(c)
     }
 
+    /// Whether `pm` is on (a PM off or suspended hosts nothing and is not asked).
+    fn is_on(&self, pm: PmId) -> Result<bool> {
+        Ok(self.host(pm)?.power == PowerState::On)
+    }
+
     fn active_names(&self, pm: PmId) -> Result<Vec<String>> {
+        if !self.is_on(pm)? {
+            return Ok(Vec::new());
+        }
         let uri = &self.host(pm)?.config.uri;
         let domains = self
             .conn(pm)?
@@ -211,6 +244,9 @@ impl LibvirtDatacentre {
 
     /// The active domain `name` on `pm`, if there is one.
     fn active_domain(&self, pm: PmId, name: &str) -> Result<Option<Domain>> {
+        if !self.is_on(pm)? {
+            return Ok(None);
+        }
         let uri = &self.host(pm)?.config.uri;
         let conn = self.conn(pm)?;
         match conn.lookup_domain_by_name(name) {
@@ -332,6 +368,26 @@ impl LibvirtDatacentre {
     }
 }
 
+/// Runs a PM's power command; an error names the PM's URI, the command and
+/// its output when it cannot run or exits with a failure.
+fn run_power_command(uri: &str, command: &[String]) -> Result<()> {
+    let action = format!("power command `{}`", command.join(" "));
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| hv_error(uri, &action, "the command is empty"))?;
+    let output = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| hv_error(uri, &action, e))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(hv_error(uri, &action, format!("{}: {}", output.status, stderr.trim())))
+    }
+}
+
 /// Picks a free TCP port on `host` for one migration's data stream.
 fn free_port(host: &str) -> Result<u16> {
     std::net::TcpListener::bind((host, 0))
@@ -346,14 +402,14 @@ fn migrate(
     source_uri: String,
     dest_uri: String,
     options: MigrationOptions,
-    port: u16,
+    migration_uri: String,
 ) -> std::result::Result<(), String> {
     let src = open(&source_uri).map_err(|e| e.to_string())?;
     let domain = src
         .lookup_domain_by_name(&name)
         .map_err(|e| hv_error(&source_uri, &format!("look up {name}"), e).to_string())?;
     let params = MigrateParameters {
-        uri: Some(format!("tcp://{}:{port}", options.listen_host)),
+        uri: Some(migration_uri),
         bandwidth: options.bandwidth,
         ..MigrateParameters::default()
     };
@@ -386,19 +442,9 @@ impl Datacentre for LibvirtDatacentre {
 
     fn pm(&self, pm: PmId) -> Result<PmInfo> {
         let host = self.host(pm)?;
-        let capacity = match host.config.capacity {
-            Some(c) => c,
-            None => {
-                let node = self
-                    .conn(pm)?
-                    .node_info()
-                    .map_err(|e| hv_error(&host.config.uri, "node info", e))?;
-                Resources::new(node.cpus as f64 * 100.0, node.memory as f64 / 1024.0)
-            }
-        };
         Ok(PmInfo {
             name: host.config.name.clone(),
-            capacity,
+            capacity: host.capacity,
             power: host.power,
         })
     }
@@ -435,6 +481,20 @@ impl Datacentre for LibvirtDatacentre {
         Ok(used)
     }
 
+    fn leaving(&self, pm: PmId) -> Result<Resources> {
+        let mut leaving = Resources::ZERO;
+        for f in &self.flights {
+            if f.record.from == pm && f.record.status == MigrationStatus::Running {
+                let here = match self.active_domain(pm, self.vm_name(f.record.vm)?)? {
+                    Some(d) => self.demand(pm, &d)?,
+                    None => None,
+                };
+                leaving += here.unwrap_or(Resources::ZERO);
+            }
+        }
+        Ok(leaving)
+    }
+
     fn start_migration(&mut self, vm: VmId, to: PmId) -> Result<MigrationId> {
         self.reap();
         let dest = self.host(to)?;
@@ -448,13 +508,19 @@ impl Datacentre for LibvirtDatacentre {
         if from == to {
             return Err(Error::Refused(format!("{vm} already runs on {to}")));
         }
-        let port = free_port(&self.options.listen_host)?;
+        let dest = &self.host(to)?.config;
+        let address = dest.migration_address.as_deref().unwrap_or(&self.options.listen_host);
+        let port = match dest.migration_port {
+            Some(port) => port,
+            None => free_port(address)?,
+        };
+        let migration_uri = format!("tcp://{address}:{port}");
         let name = self.vm_name(vm)?.to_string();
         let (src_uri, dest_uri) = (self.uri(from)?.to_string(), self.uri(to)?.to_string());
         let options = self.options.clone();
         let thread = std::thread::Builder::new()
             .name(format!("migrate-{name}"))
-            .spawn(move || migrate(name, src_uri, dest_uri, options, port))
+            .spawn(move || migrate(name, src_uri, dest_uri, options, migration_uri))
             .map_err(|e| Error::Config(format!("cannot start a migration thread: {e}")))?;
         let id = MigrationId(self.flights.len() as u64);
         self.flights.push(Flight {
@@ -496,8 +562,21 @@ impl Datacentre for LibvirtDatacentre {
             if receiving || !self.active_names(pm)?.is_empty() {
                 return Err(Error::Refused(format!("{pm} hosts or receives a VM")));
             }
+            if self.is_on(pm)?
+                && let Some(command) = &self.host(pm)?.config.power_command
+            {
+                run_power_command(&self.host(pm)?.config.uri, command)?;
+            }
+        } else if !self.is_on(pm)? {
+            // Powered on again by the operator: it must answer before it is used.
+            let host = self.host(pm)?;
+            *host.conn.lock().expect("connection lock") = Some(open(&host.config.uri)?);
         }
-        self.hosts.get_mut(pm.0).ok_or(Error::UnknownPm(pm))?.power = state;
+        let host = self.hosts.get_mut(pm.0).ok_or(Error::UnknownPm(pm))?;
+        if state != PowerState::On {
+            *host.conn.lock().expect("connection lock") = None;
+        }
+        host.power = state;
         Ok(())
     }
 
@@ -532,6 +611,18 @@ impl Datacentre for LibvirtDatacentre {
             }
         }
         Ok(inventory)
+    }
+}
+
+impl Drop for LibvirtDatacentre {
+    /// Waits for the migrations still running: a VM is never left half-moved
+    /// because the process that started its migration went away.
+    fn drop(&mut self) {
+        for f in &mut self.flights {
+            if let Some(thread) = f.thread.take() {
+                let _ = thread.join();
+            }
+        }
     }
 }
 

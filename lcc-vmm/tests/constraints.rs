@@ -295,3 +295,26 @@ fn the_journal_records_started_migrations() {
     assert_eq!(c.journal()[0].outcome, Ok(id));
     run_until_quiet(&mut c);
 }
+
+#[test]
+fn a_source_does_not_count_load_already_leaving_and_the_band_does_not_rise_during_a_migration() {
+    let mut c = cluster();
+    assert!(c.is_over_loaded(caller(0, MON)).unwrap().is_done());
+    // pm0 (90%) sends its 30% VM to pm1 (the best balance): while it
+    // migrates, the simulator counts it on both PMs.
+    assert!(c.migration(PmId(0), PmId(1)).unwrap().is_done());
+    c.datacentre_mut().advance_to(5_000).unwrap();
+    assert!(
+        c.datacentre().vm(VmId(1)).unwrap().migrating.is_some(),
+        "still migrating"
+    );
+    assert_eq!(c.datacentre().load_percent(PmId(0)).unwrap(), 90.0);
+    assert_eq!(c.datacentre().load_percent(PmId(1)).unwrap(), 60.0);
+    // The next reading: pm0 keeps 60% (not overloaded again, so it does not
+    // ask to shed the same load twice), and the average counts the VM once.
+    let s0 = state(&mut c, caller(0, MON));
+    assert_eq!(s0.load_percent, 60.0);
+    assert_eq!(s0.cluster_average, 50.0);
+    assert!(!c.is_over_loaded(caller(0, MON)).unwrap().is_done());
+    run_until_quiet(&mut c);
+}

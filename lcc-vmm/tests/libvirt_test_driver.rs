@@ -12,6 +12,7 @@ fn host(name: &str, uri: &str, capacity: Option<Resources>) -> HostConfig {
         name: name.into(),
         uri: uri.into(),
         capacity,
+        ..HostConfig::default()
     }
 }
 

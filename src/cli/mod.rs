@@ -7,6 +7,7 @@ mod lsp;
 mod model_file;
 mod peer;
 mod run;
+mod run_vmm;
 mod simulate;
 mod verify;
 

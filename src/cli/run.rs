@@ -15,14 +15,21 @@ Examples:
   lcc run stdlib/examples/greeter.lcc --facts stdlib/facts/greeter.pl
   lcc run policy.lcc --peers 'idle=pm1,pm2;underloaded(80)=pm3' --facts dc.pl --seed 7
   lcc run stdlib/examples/auction.lcc --facts stdlib/facts/auction.pl --trace json --msc auction.svg
+  lcc run stdlib/vmm/load-balancing.lcc --vmm libvirt --hosts hosts.toml --dry-run
+
+With --vmm libvirt, the policy manages real hypervisors: one peer per [[host]] of
+the hosts file (format: docs/vmm-hosts.md), named after it, plays `pm`, and the
+constraints of stdlib/vmm/constraints.lcc act on libvirt. Every migration decided
+is printed with its reason; --dry-run decides and prints but moves nothing.
 
 Peers default to the model's role declarations: r(role, initial, N) and
 r(role, necessary, N) each start N peers named role1..roleN. A facts file holds
 Prolog-style facts and rules (`p(a). q(X) :- p(X), X \\= b.`); a predicate with one
 more argument than the call receives the calling peer's Id first.
 
-Exit status: 0 when every peer finished, 1 when the run ended with peers stuck
-(after printing who waits for what), 2 on bad input, an unreadable file, an error
+Exit status: 0 when every peer finished (with --vmm: when the last round was
+reached), 1 when the run ended with peers stuck (after printing who waits for
+what), 2 on bad input, an unreadable file, an unreachable hypervisor, an error
 during the run, or a step or time limit reached.";
 
 /// Arguments of `lcc run`.
@@ -54,6 +61,25 @@ pub struct RunArgs {
     /// `.mmd` or `.mermaid`.
     #[arg(long, value_name = "FILE")]
     msc: Option<PathBuf>,
+    /// Run a VM-management policy against real hypervisors (needs --hosts).
+    #[arg(long, value_enum, requires = "hosts", conflicts_with_all = ["peers", "facts", "max_steps", "max_time", "msc"])]
+    vmm: Option<Vmm>,
+    /// With --vmm: the hosts file (one libvirt URI per PM and the run's settings).
+    #[arg(long, value_name = "FILE", requires = "vmm")]
+    hosts: Option<PathBuf>,
+    /// With --vmm: print every migration the policy decides, and start none.
+    #[arg(long, requires = "vmm")]
+    dry_run: bool,
+    /// With --vmm: monitoring rounds to run (default: the hosts file's `rounds`).
+    #[arg(long, value_name = "N", requires = "vmm")]
+    rounds: Option<u64>,
+}
+
+/// The hypervisors a VM-management policy runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Vmm {
+    /// libvirt hosts listed in the hosts file (the simulator is `lcc simulate`).
+    Libvirt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +98,15 @@ fn usage_error(message: &str) -> u8 {
 }
 
 pub fn run(args: RunArgs) -> u8 {
+    if let (Some(Vmm::Libvirt), Some(hosts)) = (args.vmm, &args.hosts) {
+        return super::run_vmm::run(super::run_vmm::VmmRun {
+            policy: &args.model,
+            hosts,
+            dry_run: args.dry_run,
+            rounds: args.rounds,
+            seed: args.seed,
+        });
+    }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let loaded = match super::model_file::load(&args.model, color, "before running") {
         Ok(loaded) => loaded,

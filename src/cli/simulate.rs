@@ -57,9 +57,23 @@ pub struct SimulateArgs {
     /// Write the per-PM load over time as SVG.
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
+    /// Which VM a migration moves (default: best-balance for `balance`,
+    /// largest for `consolidate`).
+    #[arg(long, value_enum)]
+    strategy: Option<Strategy>,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Strategy {
+    /// The VM that leaves the busier of source and destination least loaded.
+    BestBalance,
+    /// The VM with the smallest CPU demand.
+    Smallest,
+    /// The VM with the largest CPU demand.
+    Largest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,7 +99,7 @@ pub fn run(args: SimulateArgs) -> u8 {
     } = loaded;
     let spec = ClusterSpec::scaled(args.pms, args.vms);
     let dc = spec.build(SimConfig::default(), args.seed);
-    let config = match args.goal {
+    let mut config = match args.goal {
         Goal::Balance => ConstraintConfig::default(),
         Goal::Consolidate => ConstraintConfig {
             thresholds: Thresholds::consolidation(),
@@ -93,6 +107,13 @@ pub fn run(args: SimulateArgs) -> u8 {
             ..ConstraintConfig::default()
         },
     };
+    if let Some(strategy) = args.strategy {
+        config.strategy = match strategy {
+            Strategy::BestBalance => VmChoice::BestBalance,
+            Strategy::Smallest => VmChoice::Smallest,
+            Strategy::Largest => VmChoice::Largest,
+        };
+    }
     let run_config = RunConfig {
         rounds: args.rounds,
         progress: true,

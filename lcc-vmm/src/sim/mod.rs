@@ -238,6 +238,42 @@ impl Datacentre for Simulator {
         Ok(used)
     }
 
+    /// As the trait's default (every VM once, on its host), without building
+    /// a [`VmInfo`] per VM.
+    fn cluster_average(&self) -> Result<f64> {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for (p, pm) in self.pms.iter().enumerate() {
+            if pm.power == PowerState::On {
+                if pm.capacity.cpu > 0.0 {
+                    let resident: f64 = self.hosted[p]
+                        .iter()
+                        .map(|v| self.vms[v.0].trace.at(self.now).cpu)
+                        .sum();
+                    sum += resident / pm.capacity.cpu * 100.0;
+                }
+                n += 1;
+            }
+        }
+        Ok(if n == 0 { 0.0 } else { sum / n as f64 })
+    }
+
+    fn leaving(&self, pm: PmId) -> Result<Resources> {
+        self.pm_ref(pm)?;
+        let mut leaving = Resources::ZERO;
+        for &v in &self.hosted[pm.0] {
+            let vm = &self.vms[v.0];
+            let still_here = vm.migrating.is_some_and(|id| {
+                let f = &self.flights[id.0 as usize];
+                !(self.now >= f.exit && f.failure.is_none())
+            });
+            if still_here {
+                leaving += vm.trace.at(self.now);
+            }
+        }
+        Ok(leaving)
+    }
+
     fn start_migration(&mut self, vm: VmId, to: PmId) -> Result<MigrationId> {
         let dest = self.pm_ref(to)?.clone();
         let v = self.vm_ref(vm)?.clone();

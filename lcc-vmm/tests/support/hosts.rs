@@ -83,7 +83,8 @@ impl TestHosts {
         )
     }
 
-    fn pid_file(&self, k: usize) -> PathBuf {
+    /// The PID file of PM `k`'s daemon.
+    pub fn pid_file(&self, k: usize) -> PathBuf {
         self.dirs[k].join("run/libvirt/libvirtd.pid")
     }
 

@@ -1,0 +1,224 @@
+//! `lcc run POLICY --vmm libvirt --hosts hosts.toml` end to end: the real
+//! binary runs the LCC policies of stdlib/vmm/ (interpreted by lcc-eval, their
+//! constraints answered by lcc-vmm on libvirt) against libvirt session daemons
+//! as PMs with tiny QEMU guests (recipe: shared/docs/libvirt-test-hosts.md).
+//! The tests that start daemons run as root with the packages of
+//! scripts/install-deps.sh.
+
+#[allow(dead_code)]
+#[path = "../lcc-vmm/tests/support/hosts.rs"]
+mod hosts;
+
+use hosts::{TestHosts, qemu_processes};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use virt::connect::Connect;
+
+/// One real-libvirt test at a time: they share two busy cores.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn lcc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lcc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("lcc runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes a hosts file for `hosts` (capacity 100% CPU and 1 GiB each) with
+/// `settings` on top, and returns its path.
+fn hosts_file(hosts: &TestHosts, tag: &str, settings: &str, power: bool) -> PathBuf {
+    let mut toml = format!("{settings}\n");
+    for k in 0..3 {
+        toml += &format!(
+            "\n[[host]]\nname = \"pm{k}\"\nuri = \"{}\"\ncpu = 100\nmem_mib = 1024\n",
+            hosts.uri(k)
+        );
+        if power {
+            // Powering the PM off stops its libvirt daemon, by the PID it wrote.
+            let pid_file = hosts.pid_file(k);
+            toml += &format!(
+                "power_command = [\"sh\", \"-c\", \"kill $(cat {})\"]\n",
+                pid_file.display()
+            );
+        }
+    }
+    let path = std::env::temp_dir().join(format!("lcc-hosts-{}-{tag}.toml", std::process::id()));
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+/// Active guests per PM, by name, as the daemons report them (`None`: the
+/// daemon does not answer).
+fn placement(hosts: &TestHosts) -> Vec<Option<Vec<String>>> {
+    (0..3)
+        .map(|k| {
+            let conn = Connect::open(Some(&hosts.uri(k))).ok()?;
+            let domains = conn.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE).ok()?;
+            let mut names: Vec<String> = domains.iter().filter_map(|d| d.name().ok()).collect();
+            names.sort();
+            Some(names)
+        })
+        .collect()
+}
+
+/// Five guests on pm0, one on pm1, none on pm2; 20% of a PM each, paused.
+fn uneven_guests(hosts: &TestHosts) -> Vec<String> {
+    let names: Vec<String> = (0..6).map(|i| format!("lccrun{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        hosts.create_guest(if i < 5 { 0 } else { 1 }, name, 20.0, true);
+    }
+    names
+}
+
+fn each_guest_runs_once(hosts: &TestHosts, names: &[String]) {
+    let placed = placement(hosts);
+    for name in names {
+        let copies = placed.iter().flatten().flatten().filter(|n| *n == name).count();
+        assert_eq!(copies, 1, "{name}: {placed:?}");
+        assert_eq!(qemu_processes(name), 1, "{name}");
+    }
+}
+
+const SETTINGS: &str = "monitoring_interval_ms = 1000\nrounds = 25\nhysteresis_rounds = 3\n\
+                        max_migrations_per_round = 2\n[migration]\npeer_to_peer = true";
+
+#[test]
+fn lcc_run_balances_real_hosts_with_the_lcc_policy() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let hosts = TestHosts::start("run", 3);
+    let names = uneven_guests(&hosts);
+    let file = hosts_file(&hosts, "run", SETTINGS, false);
+    let out = lcc(&[
+        "run",
+        "stdlib/vmm/load-balancing.lcc",
+        "--vmm",
+        "libvirt",
+        "--hosts",
+        file.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    println!("{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let started = stdout.lines().filter(|l| l.contains("] migrate lccrun")).count();
+    assert!(started >= 3, "{stdout}");
+    assert!(
+        stdout.contains("isOverLoaded") && stdout.contains("isMigrationPossible"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PMs outside the band at the end: 0"), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    // Two guests (40%) on every PM, each running exactly once.
+    let placed = placement(&hosts);
+    for (k, guests) in placed.iter().enumerate() {
+        assert_eq!(guests.as_ref().map(Vec::len), Some(2), "pm{k}: {placed:?}");
+    }
+    each_guest_runs_once(&hosts, &names);
+}
+
+#[test]
+fn a_dry_run_prints_the_migrations_and_moves_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let hosts = TestHosts::start("dry", 3);
+    let names = uneven_guests(&hosts);
+    let before = placement(&hosts);
+    let file = hosts_file(&hosts, "dry", SETTINGS, false);
+    let out = lcc(&[
+        "run",
+        "stdlib/vmm/load-balancing.lcc",
+        "--vmm",
+        "libvirt",
+        "--hosts",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--rounds",
+        "4",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let would: Vec<&str> = stdout.lines().filter(|l| l.contains("would migrate lccrun")).collect();
+    assert!(!would.is_empty(), "{stdout}");
+    assert!(
+        would
+            .iter()
+            .all(|l| l.contains("pm0 -> ") && l.contains("isOverLoaded")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("] migrate "), "{stdout}");
+    assert!(stdout.contains("migrations: 0 succeeded, 0 failed"), "{stdout}");
+    assert!(stdout.contains("none started"), "{stdout}");
+    assert_eq!(placement(&hosts), before);
+    each_guest_runs_once(&hosts, &names);
+}
+
+#[test]
+fn consolidation_powers_emptied_hosts_off_with_their_power_command() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let hosts = TestHosts::start("power", 3);
+    // pm0 at 60% takes load; pm1 at 20% gives its guest away; pm2 is empty.
+    let names: Vec<String> = (0..4).map(|i| format!("lccpow{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        hosts.create_guest(if i < 3 { 0 } else { 1 }, name, 20.0, true);
+    }
+    let settings = "monitoring_interval_ms = 1000\nrounds = 15\nstrategy = \"largest\"\n\
+                    [thresholds]\nunderload = { absolute = 50 }\naccept_limit = { absolute = 100 }\n\
+                    [migration]\npeer_to_peer = true";
+    let file = hosts_file(&hosts, "power", settings, true);
+    let out = lcc(&[
+        "run",
+        "stdlib/vmm/consolidation.lcc",
+        "--vmm",
+        "libvirt",
+        "--hosts",
+        file.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    println!("{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("migrations: 1 succeeded, 0 failed"), "{stdout}");
+    assert!(stdout.contains("powered off: 2"), "{stdout}");
+    // The power command really ran: pm1's and pm2's daemons are gone, and
+    // every guest runs on pm0, exactly once.
+    let placed = placement(&hosts);
+    assert_eq!(placed[1], None, "{placed:?}");
+    assert_eq!(placed[2], None, "{placed:?}");
+    assert_eq!(placed[0].as_ref().map(Vec::len), Some(4), "{placed:?}");
+    each_guest_runs_once(&hosts, &names);
+}
+
+#[test]
+fn a_malformed_hosts_file_or_an_unreachable_hypervisor_is_a_located_error() {
+    let dir = std::env::temp_dir();
+    let bad = dir.join(format!("lcc-hosts-{}-bad.toml", std::process::id()));
+    std::fs::write(&bad, "rounds = 3\n[[host]]\nname = \"pm0\"\nurl = \"x\"\n").unwrap();
+    let gone = dir.join(format!("lcc-hosts-{}-gone.toml", std::process::id()));
+    std::fs::write(
+        &gone,
+        "[[host]]\nname = \"pm0\"\nuri = \"qemu+unix:///session?socket=/nonexistent/lcc-sock\"\n",
+    )
+    .unwrap();
+    for (file, expected) in [
+        (&bad, ":4:1: unknown field `url`"),
+        (&gone, ":1:1: host `pm0`: hypervisor"),
+    ] {
+        let out = lcc(&[
+            "run",
+            "stdlib/vmm/load-balancing.lcc",
+            "--vmm",
+            "libvirt",
+            "--hosts",
+            file.to_str().unwrap(),
+        ]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: {}", file.display())), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
