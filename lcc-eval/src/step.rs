@@ -1156,7 +1156,7 @@ impl<'a> Firing<'a> {
             self.state.peers[self.me]
                 .pending
                 .iter()
-                .find(|c| c.name == name && c.args == canonical)
+                .find(|c| c.span == span && c.name == name && c.args == canonical)
                 .cloned()
         };
         let answer = match existing {

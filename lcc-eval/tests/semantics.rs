@@ -367,6 +367,49 @@ fn a_pending_call_survives_steps_of_the_other_par_branch() {
 }
 
 #[test]
+fn a_pending_answer_belongs_to_the_call_that_asked_for_it() {
+    // Both par branches call `slow(X)` with the same arguments from different
+    // places. The left branch's answered call stays pending because `gate` keeps
+    // it from firing; the looping right branch must ask for each of its own
+    // answers, not reuse the left one's for ever.
+    let m = model(
+        "a(r, I) :: (null <- slow(X) and gate(X)) par a(spin, I)\n\
+         a(spin, I) :: null <- slow(Y) then null <- next(K) then (null <- K >= 3 or a(spin, I))",
+    );
+    let spin_calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = spin_calls.clone();
+    let mut providers = Providers::with_builtins();
+    providers.register_call("slow", &[Mode::Out], "Answers later.", move |call| {
+        if call.role.to_string() == "spin" {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        let (pending, resolver) = Pending::new();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            resolver.resolve(Answer::solution(vec![Term::atom("done")]));
+        });
+        Answer::Pending(pending)
+    });
+    providers.register_fn("gate", &[Mode::In], "Closed.", |_| Answer::Failed);
+    let next = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    providers.register_fn("next", &[Mode::Out], "Counts its calls.", move |_| {
+        let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        Answer::solution(vec![Term::Int(k)])
+    });
+    let r = Runtime::new(&m, providers).run(&peers(&[("p", "r")])).unwrap();
+    assert!(
+        matches!(r.end, RunEnd::Stuck(_)),
+        "the left branch never fires: {:?}",
+        r.end
+    );
+    assert_eq!(
+        spin_calls.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "one call of its own per loop"
+    );
+}
+
+#[test]
 fn the_threaded_runtime_overlaps_slow_constraints() {
     let m = model("a(r, I) :: null <- io(100) then null <- io(100)");
     let mut providers = Providers::with_builtins();
