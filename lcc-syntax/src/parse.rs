@@ -3,8 +3,6 @@
 
 use lalrpop_util::ParseError;
 
-use std::collections::HashMap;
-
 use crate::ast::Model;
 use crate::cst::RawItem;
 use crate::depth::{MAX_NESTING, MAX_OPERATORS};
@@ -12,7 +10,8 @@ use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::grammar::ItemsParser;
 use crate::lower::Lowerer;
 use crate::span::{FileId, Span};
-use crate::token::{LexError, Spanned, Token, lex};
+use crate::token::{Kind, LexError, Token};
+use logos::Logos;
 
 /// A comment, kept for the formatter and the language server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,40 +47,129 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 }
 
 fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
-    let (tokens, lex_errors) = lex(text);
     let mut diagnostics = Vec::new();
-    let span = |s: usize, e: usize| Span::new(file, s, e);
-    // A Prolog `%` comment is reported once, and its line is hidden from the parser.
-    let mut prolog_comments: Vec<(usize, usize)> = Vec::new();
-    for LexError { start, end } in lex_errors {
-        let bad = &text[start..end];
-        let mut d = Diagnostic::error(
-            codes::INVALID_CHARACTER,
-            format!("`{bad}` is not part of LCC's syntax"),
-            span(start, end),
-            "unexpected character",
-        );
-        if bad.starts_with('%') {
-            let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
-            prolog_comments.push((start, line_end));
-            d = d
-                .with_note("Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).")
-                .with_fix(
-                    "turn the rest of the line into a `//` comment",
-                    vec![TextEdit {
-                        span: span(start, start + 1),
-                        replacement: "//".into(),
-                    }],
-                );
-        } else {
-            d = d.with_note("Atoms start with a lower-case letter or are quoted ('like this'); text with any characters goes in a string \"like this\".");
-        }
-        diagnostics.push(d);
-    }
+    let Lexed { mut tokens, comments } = lex_for_parser(file, text, &mut diagnostics);
 
+    let delimiters = check_delimiters(file, text, &mut tokens);
+    diagnostics.extend(delimiters.diagnostics);
+    let end = text.len() as u32;
+    tokens.extend(
+        delimiters
+            .close_at_end
+            .iter()
+            .map(|&kind| Lexeme { start: end, kind, end }),
+    );
+
+    let mut items = Vec::new();
+    for chunk in clause_chunks(&tokens) {
+        if let Some(d) = too_deep(file, chunk) {
+            diagnostics.push(d);
+            continue;
+        }
+        let mut recovered = Vec::new();
+        let stream = chunk
+            .iter()
+            .map(|t| Ok::<_, LexError>((t.start as usize, t.token(text), t.end as usize)));
+        let raw_items = match ItemsParser::new().parse(&mut recovered, stream) {
+            Ok(items) => items,
+            Err(error) => {
+                recovered.push(lalrpop_util::ErrorRecovery {
+                    error,
+                    dropped_tokens: Vec::new(),
+                });
+                Vec::new()
+            }
+        };
+        let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
+        for recovery in recovered {
+            if let Some(d) = syntax_error(file, text, &tokens, recovery.error, delimiters.unclosed) {
+                diagnostics.push(d);
+            }
+        }
+        // After a syntax error, bare terms at top level are fragments of the broken
+        // clause, not declarations: do not report them a second time.
+        let raw_items = raw_items.into_iter().filter(|item| match (item, first_error) {
+            (RawItem::Decl(e), Some(at)) => e.start < at,
+            _ => true,
+        });
+        // Lowered chunk by chunk, so that only one clause's expression tree is alive.
+        Lowerer {
+            file,
+            diagnostics: &mut diagnostics,
+        }
+        .items(raw_items, &mut items);
+    }
+    diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
+    diagnostics.dedup_by(|a, b| a.primary.span == b.primary.span && a.code == b.code);
+    Parsed {
+        model: Model { items },
+        comments,
+        diagnostics,
+    }
+}
+
+/// A token as the parse driver stores it: its kind and byte range, 12 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Lexeme {
+    start: u32,
+    kind: Kind,
+    end: u32,
+}
+
+impl Lexeme {
+    /// The token the parser sees. An unterminated string or quoted atom (reported
+    /// already) stands in as an empty one.
+    fn token(self, text: &str) -> Token<'_> {
+        match self.kind {
+            Kind::UnterminatedStr => Token::Str("\"\""),
+            Kind::UnterminatedQuotedAtom => Token::QuotedAtom("''"),
+            kind => kind.token(&text[self.start as usize..self.end as usize]),
+        }
+    }
+}
+
+/// The lexer's output for the parser: the tokens it sees, and the comments.
+struct Lexed {
+    tokens: Vec<Lexeme>,
+    comments: Vec<Comment>,
+}
+
+/// Lexes `text` for the parser in one pass: comments are set aside, bytes that form
+/// no token, unterminated strings, quoted atoms and comments are reported, and the
+/// rest of a line after a Prolog `%` comment is hidden from the parser.
+fn lex_for_parser(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Lexed {
+    let span = |s: usize, e: usize| Span::new(file, s, e);
+    // Most tokens are short: a quarter of the length avoids regrowing on typical text.
+    let mut tokens: Vec<Lexeme> = Vec::with_capacity(text.len() / 3);
     let mut comments = Vec::new();
-    let mut parser_tokens: Vec<Spanned<'_>> = Vec::with_capacity(tokens.len());
-    for (start, token, end) in tokens {
+    // The pending run of bad bytes (consecutive ones are reported once).
+    let mut bad: Option<(usize, usize)> = None;
+    // A Prolog `%` comment is reported once, and its line is hidden from the parser.
+    let mut hidden_until = 0usize;
+    let mut lexer = Token::lexer(text);
+    while let Some(result) = lexer.next() {
+        let std::ops::Range { start, end } = lexer.span();
+        let token = match result {
+            Ok(token) => token,
+            Err(()) => {
+                match &mut bad {
+                    Some((_, last_end)) if *last_end == start => *last_end = end,
+                    _ => {
+                        if let Some((s, e)) = bad.take() {
+                            diagnostics.push(bad_bytes(file, text, s, e));
+                        }
+                        if text.as_bytes()[start] == b'%' {
+                            hidden_until = text[start..].find('\n').map_or(text.len(), |n| start + n);
+                        }
+                        bad = Some((start, end));
+                    }
+                }
+                continue;
+            }
+        };
+        if let Some((s, e)) = bad.take() {
+            diagnostics.push(bad_bytes(file, text, s, e));
+        }
         match token {
             Token::LineComment(t) | Token::BlockComment(t) => comments.push(Comment {
                 span: span(start, end),
@@ -99,9 +187,9 @@ fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
                 ),
             ),
             Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
-                let (what, quote, replacement) = match token {
-                    Token::UnterminatedStr(_) => ("string", '"', Token::Str("\"\"")),
-                    _ => ("quoted atom", '\'', Token::QuotedAtom("''")),
+                let (what, quote) = match token {
+                    Token::UnterminatedStr(_) => ("string", '"'),
+                    _ => ("quoted atom", '\''),
                 };
                 diagnostics.push(
                     Diagnostic::error(
@@ -121,151 +209,125 @@ fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
                         }],
                     ),
                 );
-                parser_tokens.push((start, replacement, end));
-            }
-            _ if prolog_comments.iter().any(|&(s, e)| s <= start && start < e) => {}
-            _ => parser_tokens.push((start, token, end)),
-        }
-    }
-
-    let delimiters = check_delimiters(file, text, &parser_tokens);
-    diagnostics.extend(delimiters.diagnostics);
-    // The parser sees the brackets repaired: unmatched closers dropped, mismatched
-    // ones replaced, unclosed ones closed at the end. Each is reported above.
-    let mut repaired: Vec<Spanned<'_>> = Vec::with_capacity(parser_tokens.len());
-    for (i, token) in parser_tokens.iter().enumerate() {
-        match delimiters.repairs.get(&i) {
-            Some(Repair::Drop) => {}
-            Some(Repair::Replace(with)) => repaired.push((token.0, *with, token.2)),
-            None => repaired.push(*token),
-        }
-    }
-    let end = text.len();
-    repaired.extend(delimiters.close_at_end.iter().map(|&t| (end, t, end)));
-
-    let mut raw_items = Vec::new();
-    for chunk in clause_chunks(&repaired) {
-        if let Some(d) = too_deep(file, chunk) {
-            diagnostics.push(d);
-            continue;
-        }
-        let mut recovered = Vec::new();
-        let stream = chunk.iter().map(|&t| Ok::<_, LexError>(t));
-        let items = match ItemsParser::new().parse(&mut recovered, stream) {
-            Ok(items) => items,
-            Err(error) => {
-                recovered.push(lalrpop_util::ErrorRecovery {
-                    error,
-                    dropped_tokens: Vec::new(),
+                tokens.push(Lexeme {
+                    start: start as u32,
+                    kind: token.kind(),
+                    end: end as u32,
                 });
-                Vec::new()
             }
-        };
-        let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
-        for recovery in recovered {
-            if let Some(d) = syntax_error(file, text, &repaired, recovery.error, delimiters.unclosed) {
-                diagnostics.push(d);
-            }
+            _ if start < hidden_until => {}
+            _ => tokens.push(Lexeme {
+                start: start as u32,
+                kind: token.kind(),
+                end: end as u32,
+            }),
         }
-        // After a syntax error, bare terms at top level are fragments of the broken
-        // clause, not declarations: do not report them a second time.
-        raw_items.extend(items.into_iter().filter(|item| match (item, first_error) {
-            (RawItem::Decl(e), Some(at)) => e.start < at,
-            _ => true,
-        }));
     }
-
-    let items = Lowerer {
-        file,
-        diagnostics: &mut diagnostics,
+    if let Some((s, e)) = bad {
+        diagnostics.push(bad_bytes(file, text, s, e));
     }
-    .items(raw_items);
-    diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
-    diagnostics.dedup_by(|a, b| a.primary.span == b.primary.span && a.code == b.code);
-    Parsed {
-        model: Model { items },
-        comments,
-        diagnostics,
-    }
+    Lexed { tokens, comments }
 }
 
-/// A change to one token so that the parser sees balanced brackets.
-enum Repair {
-    Drop,
-    Replace(Token<'static>),
+/// E0101 for a run of bytes that forms no token.
+fn bad_bytes(file: FileId, text: &str, start: usize, end: usize) -> Diagnostic {
+    let span = |s: usize, e: usize| Span::new(file, s, e);
+    let bad = &text[start..end];
+    let d = Diagnostic::error(
+        codes::INVALID_CHARACTER,
+        format!("`{bad}` is not part of LCC's syntax"),
+        span(start, end),
+        "unexpected character",
+    );
+    if bad.starts_with('%') {
+        d.with_note("Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).")
+            .with_fix(
+                "turn the rest of the line into a `//` comment",
+                vec![TextEdit {
+                    span: span(start, start + 1),
+                    replacement: "//".into(),
+                }],
+            )
+    } else {
+        d.with_note("Atoms start with a lower-case letter or are quoted ('like this'); text with any characters goes in a string \"like this\".")
+    }
 }
 
 /// The outcome of matching brackets.
 struct Delimiters {
     diagnostics: Vec<Diagnostic>,
-    /// How to repair the token at each index for the parser.
-    repairs: HashMap<usize, Repair>,
     /// Closing tokens to append for brackets never closed, innermost first.
-    close_at_end: Vec<Token<'static>>,
+    close_at_end: Vec<Kind>,
     /// Whether some bracket is never closed (the parser's end-of-file error is redundant).
     unclosed: bool,
 }
 
-/// Matches `(`/`)` and `[`/`]`, reporting each unmatched one in the author's terms.
-fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimiters {
+/// Matches `(`/`)` and `[`/`]`, reporting each unmatched one in the author's terms,
+/// and repairs `tokens` for the parser: unmatched closers are dropped and mismatched
+/// ones replaced. Closers for brackets never closed are returned, to append.
+fn check_delimiters(file: FileId, text: &str, tokens: &mut Vec<Lexeme>) -> Delimiters {
     let span = |s: usize, e: usize| Span::new(file, s, e);
-    let mut open: Vec<(Token<'_>, usize)> = Vec::new();
+    // Each open bracket: whether it is `[` or a `(` (a group or an argument list).
+    let mut open: Vec<(Kind, usize)> = Vec::new();
     // For each depth, the last group `( ... )` (not a term's argument list) closed there.
     let mut last_group: Vec<Option<(usize, usize)>> = vec![None];
+    let mut dropped: Vec<usize> = Vec::new();
     let mut out = Delimiters {
         diagnostics: Vec::new(),
-        repairs: HashMap::new(),
         close_at_end: Vec::new(),
         unclosed: false,
     };
-    for (i, &(start, token, end)) in tokens.iter().enumerate() {
-        match token {
-            Token::LParen | Token::LBracket => {
-                let group = token == Token::LParen
+    for i in 0..tokens.len() {
+        let Lexeme { start, kind, end } = tokens[i];
+        let (start, end) = (start as usize, end as usize);
+        match kind {
+            Kind::LParen | Kind::LBracket => {
+                let group = kind == Kind::LParen
                     && !matches!(
-                        i.checked_sub(1).map(|p| tokens[p].1),
-                        Some(Token::Atom(_) | Token::QuotedAtom(_))
+                        i.checked_sub(1).map(|p| tokens[p].kind),
+                        Some(Kind::Atom | Kind::QuotedAtom)
                     );
-                open.push((if group { Token::LParen } else { Token::Dot }, start));
-                if token == Token::LBracket {
-                    open.last_mut().unwrap().0 = Token::LBracket;
-                }
+                // `Dot` marks an argument list's `(`.
+                let opener = match kind {
+                    Kind::LBracket => Kind::LBracket,
+                    _ if group => Kind::LParen,
+                    _ => Kind::Dot,
+                };
+                open.push((opener, start));
                 last_group.push(None);
             }
-            Token::RParen | Token::RBracket => {
-                let want = if token == Token::RParen { "(" } else { "[" };
+            Kind::RParen | Kind::RBracket => {
+                let symbol = kind.token("").symbol();
+                let want = if kind == Kind::RParen { "(" } else { "[" };
                 match open.pop() {
                     Some((opener, at)) => {
-                        let opened_paren = matches!(opener, Token::LParen | Token::Dot);
+                        let opened_paren = matches!(opener, Kind::LParen | Kind::Dot);
                         last_group.pop();
-                        if opened_paren != (token == Token::RParen) {
+                        if opened_paren != (kind == Kind::RParen) {
                             let expected = if opened_paren { ")" } else { "]" };
-                            out.repairs.insert(
-                                i,
-                                Repair::Replace(if opened_paren { Token::RParen } else { Token::RBracket }),
-                            );
+                            tokens[i].kind = if opened_paren { Kind::RParen } else { Kind::RBracket };
                             out.diagnostics.push(
                                 Diagnostic::error(
                                     codes::UNMATCHED_CLOSE,
-                                    format!("expected `{expected}` but found `{}`", token.symbol()),
+                                    format!("expected `{expected}` but found `{symbol}`"),
                                     span(start, end),
                                     format!("this should close the `{}`", if opened_paren { "(" } else { "[" }),
                                 )
                                 .with_label(span(at, at + 1), "opened here"),
                             );
-                        } else if opener == Token::LParen {
+                        } else if opener == Kind::LParen {
                             *last_group.last_mut().unwrap() = Some((at, start));
                         }
                     }
                     None => {
-                        out.repairs.insert(i, Repair::Drop);
+                        dropped.push(i);
                         let mut d = Diagnostic::error(
                             codes::UNMATCHED_CLOSE,
-                            format!("this `{}` has no matching `{want}`", token.symbol()),
+                            format!("this `{symbol}` has no matching `{want}`"),
                             span(start, end),
                             "nothing to close here",
                         );
-                        let earlier = if token == Token::RParen { last_group[0] } else { None };
+                        let earlier = if kind == Kind::RParen { last_group[0] } else { None };
                         if let Some((group_open, group_close)) = earlier {
                             let lc = crate::span::LineIndex::new(text).line_col(text, group_close);
                             d = d
@@ -281,7 +343,7 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
                                 );
                         }
                         d = d.with_fix(
-                            format!("remove this `{}`", token.symbol()),
+                            format!("remove this `{symbol}`"),
                             vec![TextEdit {
                                 span: span(start, end),
                                 replacement: String::new(),
@@ -294,14 +356,23 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
             _ => {}
         }
     }
+    if !dropped.is_empty() {
+        let mut next = dropped.iter().copied().peekable();
+        let mut index = 0;
+        tokens.retain(|_| {
+            let keep = next.next_if_eq(&index).is_none();
+            index += 1;
+            keep
+        });
+    }
     for &(opener, at) in open.iter().rev() {
         out.unclosed = true;
-        out.close_at_end.push(if opener == Token::LBracket {
-            Token::RBracket
+        out.close_at_end.push(if opener == Kind::LBracket {
+            Kind::RBracket
         } else {
-            Token::RParen
+            Kind::RParen
         });
-        let (sym, close) = if opener == Token::LBracket {
+        let (sym, close) = if opener == Kind::LBracket {
             ("[", "]")
         } else {
             ("(", ")")
@@ -325,7 +396,7 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
 fn syntax_error(
     file: FileId,
     text: &str,
-    tokens: &[Spanned<'_>],
+    tokens: &[Lexeme],
     error: ParseError<usize, Token<'_>, LexError>,
     unclosed: bool,
 ) -> Option<Diagnostic> {
@@ -346,15 +417,22 @@ fn syntax_error(
                 span(start, end),
                 format!("expected {expected}"),
             );
-            let before: Vec<_> = tokens.iter().rev().filter(|t| t.2 <= start).take(2).collect();
+            // The two tokens before the unexpected one, nearest first.
+            let preceding = tokens.partition_point(|t| t.end as usize <= start);
+            let before: Vec<(usize, Kind, usize)> = tokens[..preceding]
+                .iter()
+                .rev()
+                .take(2)
+                .map(|t| (t.start as usize, t.kind, t.end as usize))
+                .collect();
             let previous = before.first().map(|t| t.1);
             // `... a(r, X)` NEWLINE `m(Y) <= a(r, X)`: the new line's atom was taken
             // for the start of a new item because the previous line lacks `then`.
             if let [atom, prior] = before[..]
-                && matches!(atom.1, Token::Atom(_))
+                && atom.1 == Kind::Atom
                 && matches!(
                     prior.1,
-                    Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket
+                    Kind::RParen | Kind::Atom | Kind::Var | Kind::Null | Kind::RBracket
                 )
                 && text[prior.2..atom.0].contains('\n')
                 && expected_count <= 2
@@ -383,7 +461,7 @@ fn syntax_error(
             );
             let ends_term = matches!(
                 previous,
-                Some(Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket)
+                Some(Kind::RParen | Kind::Atom | Kind::Var | Kind::Null | Kind::RBracket)
             );
             if starts_step && ends_term && expected.contains("`then`") {
                 d = d
@@ -397,10 +475,10 @@ fn syntax_error(
                     );
             } else if token == Token::Defines {
                 d = d.with_note("`::` follows a clause head `a(Role, Id)` at the start of a clause.");
-            } else if previous == Some(Token::If) || previous == Some(Token::Then) {
+            } else if let Some(previous @ (Kind::If | Kind::Then)) = previous {
                 d = d.with_note(format!(
                     "`{}` must be followed by {}.",
-                    previous.unwrap().symbol(),
+                    previous.token("").symbol(),
                     expected
                 ));
             }
@@ -496,18 +574,18 @@ fn error_start(error: &ParseError<usize, Token<'_>, LexError>) -> usize {
 
 /// Splits the token stream before each clause head `name(...) ::`, so that a
 /// syntax error in one clause cannot swallow the next one.
-fn clause_chunks<'t, 's>(tokens: &'t [Spanned<'s>]) -> Vec<&'t [Spanned<'s>]> {
+fn clause_chunks(tokens: &[Lexeme]) -> Vec<&[Lexeme]> {
     let mut starts = vec![0];
     for (i, token) in tokens.iter().enumerate() {
-        if token.1 != Token::Defines || i == 0 || tokens[i - 1].1 != Token::RParen {
+        if token.kind != Kind::Defines || i == 0 || tokens[i - 1].kind != Kind::RParen {
             continue;
         }
         let mut depth = 0usize;
         let mut j = i - 1;
         loop {
-            match tokens[j].1 {
-                Token::RParen | Token::RBracket => depth += 1,
-                Token::LParen | Token::LBracket => depth -= 1,
+            match tokens[j].kind {
+                Kind::RParen | Kind::RBracket => depth += 1,
+                Kind::LParen | Kind::LBracket => depth -= 1,
                 _ => {}
             }
             if depth == 0 || j == 0 {
@@ -515,7 +593,7 @@ fn clause_chunks<'t, 's>(tokens: &'t [Spanned<'s>]) -> Vec<&'t [Spanned<'s>]> {
             }
             j -= 1;
         }
-        if depth == 0 && j > 0 && matches!(tokens[j - 1].1, Token::Atom(_) | Token::QuotedAtom(_)) {
+        if depth == 0 && j > 0 && matches!(tokens[j - 1].kind, Kind::Atom | Kind::QuotedAtom) {
             let head = j - 1;
             if head > *starts.last().unwrap() {
                 starts.push(head);
@@ -528,12 +606,13 @@ fn clause_chunks<'t, 's>(tokens: &'t [Spanned<'s>]) -> Vec<&'t [Spanned<'s>]> {
 
 /// E0113 when `chunk` nests brackets more deeply than [`MAX_NESTING`] or holds more
 /// than [`MAX_OPERATORS`] operators; such a chunk is not parsed.
-fn too_deep(file: FileId, chunk: &[Spanned<'_>]) -> Option<Diagnostic> {
+fn too_deep(file: FileId, chunk: &[Lexeme]) -> Option<Diagnostic> {
     let (mut depth, mut operators) = (0usize, 0usize);
     let first = chunk.first()?;
-    for &(start, token, end) in chunk {
-        match token {
-            Token::LParen | Token::LBracket => {
+    for &Lexeme { start, kind, end } in chunk {
+        let (start, end) = (start as usize, end as usize);
+        match kind {
+            Kind::LParen | Kind::LBracket => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some(
@@ -548,26 +627,26 @@ fn too_deep(file: FileId, chunk: &[Spanned<'_>]) -> Option<Diagnostic> {
                     );
                 }
             }
-            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
-            Token::Then
-            | Token::Or
-            | Token::Par
-            | Token::And
-            | Token::Not
-            | Token::Plus
-            | Token::Minus
-            | Token::Star
-            | Token::Slash
-            | Token::Mod => operators += 1,
+            Kind::RParen | Kind::RBracket => depth = depth.saturating_sub(1),
+            Kind::Then
+            | Kind::Or
+            | Kind::Par
+            | Kind::And
+            | Kind::Not
+            | Kind::Plus
+            | Kind::Minus
+            | Kind::Star
+            | Kind::Slash
+            | Kind::Mod => operators += 1,
             _ => {}
         }
     }
     (operators > MAX_OPERATORS).then(|| {
-        let last = chunk.last().map_or(first.2, |t| t.2);
+        let last = chunk.last().map_or(first.end, |t| t.end) as usize;
         Diagnostic::error(
             codes::TOO_DEEP,
             format!("this item has {operators} operators; at most {MAX_OPERATORS} are accepted"),
-            Span::new(file, first.0, first.2),
+            Span::new(file, first.start as usize, first.end as usize),
             "this item is too long",
         )
         .with_label(Span::new(file, last, last), "it ends here")
