@@ -3,7 +3,7 @@
 
 use lalrpop_util::ParseError;
 
-use crate::ast::Model;
+use crate::ast::{Item, Model};
 use crate::cst::RawItem;
 use crate::depth::{MAX_NESTING, MAX_OPERATORS};
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
@@ -47,64 +47,117 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 }
 
 fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
-    let mut diagnostics = Vec::new();
-    let Lexed { mut tokens, comments } = lex_for_parser(file, text, &mut diagnostics);
-
-    let delimiters = check_delimiters(file, text, &mut tokens);
-    diagnostics.extend(delimiters.diagnostics);
-    let end = text.len() as u32;
-    tokens.extend(
-        delimiters
-            .close_at_end
-            .iter()
-            .map(|&kind| Lexeme { start: end, kind, end }),
-    );
-
-    let mut items = Vec::new();
-    for chunk in clause_chunks(&tokens) {
-        if let Some(d) = too_deep(file, chunk) {
-            diagnostics.push(d);
+    // Tokens are lexed, bracket-checked, cut into clause chunks, parsed and lowered
+    // in one stream: only the current chunk's tokens and expression tree are alive.
+    let mut lexemes = Lexemes::new(file, text);
+    let mut brackets = Brackets::new(file, text);
+    let mut chunks = Chunks {
+        file,
+        text,
+        previous: Vec::new(),
+        items: Vec::new(),
+        syntax: Vec::new(),
+        at_end: Vec::new(),
+        lowering: Vec::new(),
+    };
+    let mut chunk: Vec<Lexeme> = Vec::new();
+    while let Some(lexeme) = lexemes.next() {
+        let Some(lexeme) = brackets.repair(lexeme) else {
             continue;
-        }
-        let mut recovered = Vec::new();
-        let stream = chunk
-            .iter()
-            .map(|t| Ok::<_, LexError>((t.start as usize, t.token(text), t.end as usize)));
-        let raw_items = match ItemsParser::new().parse(&mut recovered, stream) {
-            Ok(items) => items,
-            Err(error) => {
-                recovered.push(lalrpop_util::ErrorRecovery {
-                    error,
-                    dropped_tokens: Vec::new(),
-                });
-                Vec::new()
-            }
         };
-        let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
-        for recovery in recovered {
-            if let Some(d) = syntax_error(file, text, &tokens, recovery.error, delimiters.unclosed) {
-                diagnostics.push(d);
-            }
+        chunk.push(lexeme);
+        if lexeme.kind == Kind::Defines
+            && let Some(head) = clause_head_start(&chunk)
+        {
+            chunks.parse(&chunk[..head], false);
+            chunk.drain(..head);
         }
-        // After a syntax error, bare terms at top level are fragments of the broken
-        // clause, not declarations: do not report them a second time.
-        let raw_items = raw_items.into_iter().filter(|item| match (item, first_error) {
-            (RawItem::Decl(e), Some(at)) => e.start < at,
-            _ => true,
-        });
-        // Lowered chunk by chunk, so that only one clause's expression tree is alive.
-        Lowerer {
-            file,
-            diagnostics: &mut diagnostics,
-        }
-        .items(raw_items, &mut items);
     }
+    let unclosed = brackets.close_all(&mut chunk);
+    chunks.parse(&chunk, unclosed);
+
+    // The same order as if each phase ran over the whole file in turn: the sort
+    // below is stable, and keeps that order for diagnostics at the same place.
+    let mut diagnostics = lexemes.diagnostics;
+    diagnostics.append(&mut brackets.diagnostics);
+    diagnostics.append(&mut chunks.syntax);
+    if !unclosed {
+        // The file ending inside an item is redundant after "this bracket is never closed".
+        diagnostics.append(&mut chunks.at_end);
+    }
+    diagnostics.append(&mut chunks.lowering);
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
     diagnostics.dedup_by(|a, b| a.primary.span == b.primary.span && a.code == b.code);
     Parsed {
-        model: Model { items },
-        comments,
+        model: Model { items: chunks.items },
+        comments: lexemes.comments,
         diagnostics,
+    }
+}
+
+/// Parses and lowers clause chunks, collecting items and diagnostics.
+struct Chunks<'t> {
+    file: FileId,
+    text: &'t str,
+    /// The last two tokens of the previous chunk (context for syntax errors).
+    previous: Vec<Lexeme>,
+    /// The items lowered so far.
+    items: Vec<Item>,
+    /// Syntax errors.
+    syntax: Vec<Diagnostic>,
+    /// "The file ends in the middle of an item" errors, kept apart: they are
+    /// dropped when a bracket is never closed.
+    at_end: Vec<Diagnostic>,
+    /// Diagnostics of lowering.
+    lowering: Vec<Diagnostic>,
+}
+
+impl Chunks<'_> {
+    /// Parses and lowers one chunk; `unclosed` when it is the last one and some
+    /// bracket was never closed.
+    fn parse(&mut self, chunk: &[Lexeme], unclosed: bool) {
+        let (file, text) = (self.file, self.text);
+        if let Some(d) = too_deep(file, chunk) {
+            self.syntax.push(d);
+        } else {
+            let mut recovered = Vec::new();
+            let stream = chunk
+                .iter()
+                .map(|t| Ok::<_, LexError>((t.start as usize, t.token(text), t.end as usize)));
+            let raw_items = match ItemsParser::new().parse(&mut recovered, stream) {
+                Ok(items) => items,
+                Err(error) => {
+                    recovered.push(lalrpop_util::ErrorRecovery {
+                        error,
+                        dropped_tokens: Vec::new(),
+                    });
+                    Vec::new()
+                }
+            };
+            let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
+            if !recovered.is_empty() {
+                let context: Vec<Lexeme> = self.previous.iter().chain(chunk).copied().collect();
+                for recovery in recovered {
+                    let at_end = matches!(recovery.error, ParseError::UnrecognizedEof { .. });
+                    if let Some(d) = syntax_error(file, text, &context, recovery.error, unclosed) {
+                        if at_end { &mut self.at_end } else { &mut self.syntax }.push(d);
+                    }
+                }
+            }
+            // After a syntax error, bare terms at top level are fragments of the broken
+            // clause, not declarations: do not report them a second time.
+            let raw_items = raw_items.into_iter().filter(|item| match (item, first_error) {
+                (RawItem::Decl(e), Some(at)) => e.start < at,
+                _ => true,
+            });
+            Lowerer {
+                file,
+                diagnostics: &mut self.lowering,
+            }
+            .items(raw_items, &mut self.items);
+        }
+        self.previous.clear();
+        self.previous.extend_from_slice(&chunk[chunk.len().saturating_sub(2)..]);
     }
 }
 
@@ -128,105 +181,121 @@ impl Lexeme {
     }
 }
 
-/// The lexer's output for the parser: the tokens it sees, and the comments.
-struct Lexed {
-    tokens: Vec<Lexeme>,
+/// The lexer as the parser needs it: comments are set aside, bytes that form no
+/// token and unterminated strings, quoted atoms and comments are reported, and the
+/// rest of a line after a Prolog `%` comment is hidden from the parser.
+struct Lexemes<'t> {
+    file: FileId,
+    text: &'t str,
+    lexer: logos::Lexer<'t, Token<'t>>,
+    /// The comments, in order.
     comments: Vec<Comment>,
+    /// Lexical errors.
+    diagnostics: Vec<Diagnostic>,
+    /// The pending run of bad bytes (consecutive ones are reported once).
+    bad: Option<(usize, usize)>,
+    /// The end of the line of a Prolog `%` comment, reported once and hidden.
+    hidden_until: usize,
 }
 
-/// Lexes `text` for the parser in one pass: comments are set aside, bytes that form
-/// no token, unterminated strings, quoted atoms and comments are reported, and the
-/// rest of a line after a Prolog `%` comment is hidden from the parser.
-fn lex_for_parser(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Lexed {
-    let span = |s: usize, e: usize| Span::new(file, s, e);
-    // Most tokens are short: a quarter of the length avoids regrowing on typical text.
-    let mut tokens: Vec<Lexeme> = Vec::with_capacity(text.len() / 3);
-    let mut comments = Vec::new();
-    // The pending run of bad bytes (consecutive ones are reported once).
-    let mut bad: Option<(usize, usize)> = None;
-    // A Prolog `%` comment is reported once, and its line is hidden from the parser.
-    let mut hidden_until = 0usize;
-    let mut lexer = Token::lexer(text);
-    while let Some(result) = lexer.next() {
-        let std::ops::Range { start, end } = lexer.span();
-        let token = match result {
-            Ok(token) => token,
-            Err(()) => {
-                match &mut bad {
-                    Some((_, last_end)) if *last_end == start => *last_end = end,
-                    _ => {
-                        if let Some((s, e)) = bad.take() {
-                            diagnostics.push(bad_bytes(file, text, s, e));
-                        }
-                        if text.as_bytes()[start] == b'%' {
-                            hidden_until = text[start..].find('\n').map_or(text.len(), |n| start + n);
-                        }
-                        bad = Some((start, end));
-                    }
-                }
-                continue;
-            }
-        };
-        if let Some((s, e)) = bad.take() {
-            diagnostics.push(bad_bytes(file, text, s, e));
+impl<'t> Lexemes<'t> {
+    fn new(file: FileId, text: &'t str) -> Lexemes<'t> {
+        Lexemes {
+            file,
+            text,
+            lexer: Token::lexer(text),
+            comments: Vec::new(),
+            diagnostics: Vec::new(),
+            bad: None,
+            hidden_until: 0,
         }
-        match token {
-            Token::LineComment(t) | Token::BlockComment(t) => comments.push(Comment {
-                span: span(start, end),
-                text: t.to_string(),
-            }),
-            Token::UnterminatedComment(_) => diagnostics.push(
-                Diagnostic::error(
-                    codes::UNTERMINATED,
-                    "this block comment is never closed",
-                    span(start, start + 2),
-                    "the comment starts here",
-                )
-                .with_note(
-                    "Close it with `*/`; everything after `/*` up to the end of the file is inside the comment.",
-                ),
-            ),
-            Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
-                let (what, quote) = match token {
-                    Token::UnterminatedStr(_) => ("string", '"'),
-                    _ => ("quoted atom", '\''),
-                };
-                diagnostics.push(
-                    Diagnostic::error(
-                        codes::UNTERMINATED,
-                        format!("this {what} is not closed on its line"),
-                        span(start, end),
-                        format!("missing closing `{quote}`"),
-                    )
-                    .with_note(format!(
-                        "A {what} ends on the line it starts; write `\\n` for a line break inside it."
-                    ))
-                    .with_fix(
-                        format!("close the {what}"),
-                        vec![TextEdit {
-                            span: span(end, end),
-                            replacement: quote.to_string(),
-                        }],
-                    ),
-                );
-                tokens.push(Lexeme {
-                    start: start as u32,
-                    kind: token.kind(),
-                    end: end as u32,
-                });
-            }
-            _ if start < hidden_until => {}
-            _ => tokens.push(Lexeme {
+    }
+
+    fn flush_bad(&mut self) {
+        if let Some((s, e)) = self.bad.take() {
+            self.diagnostics.push(bad_bytes(self.file, self.text, s, e));
+        }
+    }
+
+    /// The next token the parser sees.
+    fn next(&mut self) -> Option<Lexeme> {
+        let file = self.file;
+        let span = move |s: usize, e: usize| Span::new(file, s, e);
+        loop {
+            let Some(result) = self.lexer.next() else {
+                self.flush_bad();
+                return None;
+            };
+            let std::ops::Range { start, end } = self.lexer.span();
+            let token = match result {
+                Ok(token) => token,
+                Err(()) => {
+                    match &mut self.bad {
+                        Some((_, last_end)) if *last_end == start => *last_end = end,
+                        _ => {
+                            self.flush_bad();
+                            if self.text.as_bytes()[start] == b'%' {
+                                self.hidden_until =
+                                    self.text[start..].find('\n').map_or(self.text.len(), |n| start + n);
+                            }
+                            self.bad = Some((start, end));
+                        }
+                    }
+                    continue;
+                }
+            };
+            self.flush_bad();
+            let lexeme = Lexeme {
                 start: start as u32,
                 kind: token.kind(),
                 end: end as u32,
-            }),
+            };
+            match token {
+                Token::LineComment(t) | Token::BlockComment(t) => self.comments.push(Comment {
+                    span: span(start, end),
+                    text: t.to_string(),
+                }),
+                Token::UnterminatedComment(_) => self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNTERMINATED,
+                        "this block comment is never closed",
+                        span(start, start + 2),
+                        "the comment starts here",
+                    )
+                    .with_note(
+                        "Close it with `*/`; everything after `/*` up to the end of the file is inside the comment.",
+                    ),
+                ),
+                Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
+                    let (what, quote) = match token {
+                        Token::UnterminatedStr(_) => ("string", '"'),
+                        _ => ("quoted atom", '\''),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::UNTERMINATED,
+                            format!("this {what} is not closed on its line"),
+                            span(start, end),
+                            format!("missing closing `{quote}`"),
+                        )
+                        .with_note(format!(
+                            "A {what} ends on the line it starts; write `\\n` for a line break inside it."
+                        ))
+                        .with_fix(
+                            format!("close the {what}"),
+                            vec![TextEdit {
+                                span: span(end, end),
+                                replacement: quote.to_string(),
+                            }],
+                        ),
+                    );
+                    return Some(lexeme);
+                }
+                _ if start < self.hidden_until => {}
+                _ => return Some(lexeme),
+            }
         }
     }
-    if let Some((s, e)) = bad {
-        diagnostics.push(bad_bytes(file, text, s, e));
-    }
-    Lexed { tokens, comments }
 }
 
 /// E0101 for a run of bytes that forms no token.
@@ -253,60 +322,64 @@ fn bad_bytes(file: FileId, text: &str, start: usize, end: usize) -> Diagnostic {
     }
 }
 
-/// The outcome of matching brackets.
-struct Delimiters {
+/// Bracket matching over the token stream: each unmatched `(`/`)` and `[`/`]` is
+/// reported in the author's terms, and the parser sees the brackets repaired:
+/// unmatched closers dropped, mismatched ones replaced, unclosed ones closed at
+/// the end of the file. One token at a time, in order.
+struct Brackets<'t> {
+    file: FileId,
+    text: &'t str,
+    /// Each open bracket and where: `[`, a group `(`, or (`Dot`) an argument list's `(`.
+    open: Vec<(Kind, usize)>,
+    /// For each depth, the last group `( ... )` (not a term's argument list) closed there.
+    last_group: Vec<Option<(usize, usize)>>,
+    /// The kind of the previous token.
+    previous: Option<Kind>,
+    /// The bracket diagnostics.
     diagnostics: Vec<Diagnostic>,
-    /// Closing tokens to append for brackets never closed, innermost first.
-    close_at_end: Vec<Kind>,
-    /// Whether some bracket is never closed (the parser's end-of-file error is redundant).
-    unclosed: bool,
 }
 
-/// Matches `(`/`)` and `[`/`]`, reporting each unmatched one in the author's terms,
-/// and repairs `tokens` for the parser: unmatched closers are dropped and mismatched
-/// ones replaced. Closers for brackets never closed are returned, to append.
-fn check_delimiters(file: FileId, text: &str, tokens: &mut Vec<Lexeme>) -> Delimiters {
-    let span = |s: usize, e: usize| Span::new(file, s, e);
-    // Each open bracket: whether it is `[` or a `(` (a group or an argument list).
-    let mut open: Vec<(Kind, usize)> = Vec::new();
-    // For each depth, the last group `( ... )` (not a term's argument list) closed there.
-    let mut last_group: Vec<Option<(usize, usize)>> = vec![None];
-    let mut dropped: Vec<usize> = Vec::new();
-    let mut out = Delimiters {
-        diagnostics: Vec::new(),
-        close_at_end: Vec::new(),
-        unclosed: false,
-    };
-    for i in 0..tokens.len() {
-        let Lexeme { start, kind, end } = tokens[i];
+impl<'t> Brackets<'t> {
+    fn new(file: FileId, text: &'t str) -> Brackets<'t> {
+        Brackets {
+            file,
+            text,
+            open: Vec::new(),
+            last_group: vec![None],
+            previous: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The token as the parser sees it (`None`: dropped).
+    fn repair(&mut self, mut lexeme: Lexeme) -> Option<Lexeme> {
+        let file = self.file;
+        let span = move |s: usize, e: usize| Span::new(file, s, e);
+        let Lexeme { start, kind, end } = lexeme;
         let (start, end) = (start as usize, end as usize);
+        let previous = self.previous.replace(kind);
         match kind {
             Kind::LParen | Kind::LBracket => {
-                let group = kind == Kind::LParen
-                    && !matches!(
-                        i.checked_sub(1).map(|p| tokens[p].kind),
-                        Some(Kind::Atom | Kind::QuotedAtom)
-                    );
-                // `Dot` marks an argument list's `(`.
+                let group = kind == Kind::LParen && !matches!(previous, Some(Kind::Atom | Kind::QuotedAtom));
                 let opener = match kind {
                     Kind::LBracket => Kind::LBracket,
                     _ if group => Kind::LParen,
                     _ => Kind::Dot,
                 };
-                open.push((opener, start));
-                last_group.push(None);
+                self.open.push((opener, start));
+                self.last_group.push(None);
             }
             Kind::RParen | Kind::RBracket => {
                 let symbol = kind.token("").symbol();
                 let want = if kind == Kind::RParen { "(" } else { "[" };
-                match open.pop() {
+                match self.open.pop() {
                     Some((opener, at)) => {
                         let opened_paren = matches!(opener, Kind::LParen | Kind::Dot);
-                        last_group.pop();
+                        self.last_group.pop();
                         if opened_paren != (kind == Kind::RParen) {
                             let expected = if opened_paren { ")" } else { "]" };
-                            tokens[i].kind = if opened_paren { Kind::RParen } else { Kind::RBracket };
-                            out.diagnostics.push(
+                            lexeme.kind = if opened_paren { Kind::RParen } else { Kind::RBracket };
+                            self.diagnostics.push(
                                 Diagnostic::error(
                                     codes::UNMATCHED_CLOSE,
                                     format!("expected `{expected}` but found `{symbol}`"),
@@ -316,19 +389,19 @@ fn check_delimiters(file: FileId, text: &str, tokens: &mut Vec<Lexeme>) -> Delim
                                 .with_label(span(at, at + 1), "opened here"),
                             );
                         } else if opener == Kind::LParen {
-                            *last_group.last_mut().unwrap() = Some((at, start));
+                            *self.last_group.last_mut().unwrap() = Some((at, start));
                         }
                     }
                     None => {
-                        dropped.push(i);
                         let mut d = Diagnostic::error(
                             codes::UNMATCHED_CLOSE,
                             format!("this `{symbol}` has no matching `{want}`"),
                             span(start, end),
                             "nothing to close here",
                         );
-                        let earlier = if kind == Kind::RParen { last_group[0] } else { None };
+                        let earlier = if kind == Kind::RParen { self.last_group[0] } else { None };
                         if let Some((group_open, group_close)) = earlier {
+                            let text = self.text;
                             let lc = crate::span::LineIndex::new(text).line_col(text, group_close);
                             d = d
                                 .with_label(span(group_open, group_open + 1), "this `(` ...")
@@ -349,47 +422,41 @@ fn check_delimiters(file: FileId, text: &str, tokens: &mut Vec<Lexeme>) -> Delim
                                 replacement: String::new(),
                             }],
                         );
-                        out.diagnostics.push(d);
+                        self.diagnostics.push(d);
+                        return None;
                     }
                 }
             }
             _ => {}
         }
+        Some(lexeme)
     }
-    if !dropped.is_empty() {
-        let mut next = dropped.iter().copied().peekable();
-        let mut index = 0;
-        tokens.retain(|_| {
-            let keep = next.next_if_eq(&index).is_none();
-            index += 1;
-            keep
-        });
+
+    /// At the end of the file: reports each bracket never closed and appends its
+    /// closer to `chunk`, innermost first. Whether there was any.
+    fn close_all(&mut self, chunk: &mut Vec<Lexeme>) -> bool {
+        let end = self.text.len() as u32;
+        for &(opener, at) in self.open.iter().rev() {
+            let (kind, sym, close) = if opener == Kind::LBracket {
+                (Kind::RBracket, "[", "]")
+            } else {
+                (Kind::RParen, "(", ")")
+            };
+            chunk.push(Lexeme { start: end, kind, end });
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::UNCLOSED_OPEN,
+                    format!("this `{sym}` is never closed"),
+                    Span::new(self.file, at, at + 1),
+                    format!("no matching `{close}`"),
+                )
+                .with_note(format!(
+                    "Every `{sym}` needs a `{close}`; the file ends before this one is closed."
+                )),
+            );
+        }
+        !self.open.is_empty()
     }
-    for &(opener, at) in open.iter().rev() {
-        out.unclosed = true;
-        out.close_at_end.push(if opener == Kind::LBracket {
-            Kind::RBracket
-        } else {
-            Kind::RParen
-        });
-        let (sym, close) = if opener == Kind::LBracket {
-            ("[", "]")
-        } else {
-            ("(", ")")
-        };
-        out.diagnostics.push(
-            Diagnostic::error(
-                codes::UNCLOSED_OPEN,
-                format!("this `{sym}` is never closed"),
-                span(at, at + 1),
-                format!("no matching `{close}`"),
-            )
-            .with_note(format!(
-                "Every `{sym}` needs a `{close}`; the file ends before this one is closed."
-            )),
-        );
-    }
-    out
 }
 
 /// Turns one LALRPOP error into a diagnostic, unless a bracket diagnostic covers it.
@@ -572,36 +639,29 @@ fn error_start(error: &ParseError<usize, Token<'_>, LexError>) -> usize {
     }
 }
 
-/// Splits the token stream before each clause head `name(...) ::`, so that a
-/// syntax error in one clause cannot swallow the next one.
-fn clause_chunks(tokens: &[Lexeme]) -> Vec<&[Lexeme]> {
-    let mut starts = vec![0];
-    for (i, token) in tokens.iter().enumerate() {
-        if token.kind != Kind::Defines || i == 0 || tokens[i - 1].kind != Kind::RParen {
-            continue;
-        }
-        let mut depth = 0usize;
-        let mut j = i - 1;
-        loop {
-            match tokens[j].kind {
-                Kind::RParen | Kind::RBracket => depth += 1,
-                Kind::LParen | Kind::LBracket => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 || j == 0 {
-                break;
-            }
-            j -= 1;
-        }
-        if depth == 0 && j > 0 && matches!(tokens[j - 1].kind, Kind::Atom | Kind::QuotedAtom) {
-            let head = j - 1;
-            if head > *starts.last().unwrap() {
-                starts.push(head);
-            }
-        }
+/// Where the clause head `name(...)` ends the chunk so far begins, when its last
+/// token is the head's `::` and the head is not at the chunk's start. The token
+/// stream is cut before each clause head, so that a syntax error in one clause
+/// cannot swallow the next one.
+fn clause_head_start(chunk: &[Lexeme]) -> Option<usize> {
+    let i = chunk.len().checked_sub(1)?;
+    if chunk[i].kind != Kind::Defines || i == 0 || chunk[i - 1].kind != Kind::RParen {
+        return None;
     }
-    starts.push(tokens.len());
-    starts.windows(2).map(|w| &tokens[w[0]..w[1]]).collect()
+    let mut depth = 0usize;
+    let mut j = i - 1;
+    loop {
+        match chunk[j].kind {
+            Kind::RParen | Kind::RBracket => depth += 1,
+            Kind::LParen | Kind::LBracket => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 || j == 0 {
+            break;
+        }
+        j -= 1;
+    }
+    (depth == 0 && j > 1 && matches!(chunk[j - 1].kind, Kind::Atom | Kind::QuotedAtom)).then(|| j - 1)
 }
 
 /// E0113 when `chunk` nests brackets more deeply than [`MAX_NESTING`] or holds more
