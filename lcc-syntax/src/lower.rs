@@ -30,9 +30,9 @@ impl Lowerer<'_> {
         Err(())
     }
 
-    /// Lowers every item; ill-formed items are reported and dropped.
-    pub fn items(&mut self, raw: Vec<RawItem<'_>>) -> Vec<Item> {
-        raw.into_iter().filter_map(|item| self.item(item).ok()).collect()
+    /// Lowers every item into `out`; ill-formed items are reported and dropped.
+    pub fn items<'s>(&mut self, raw: impl IntoIterator<Item = RawItem<'s>>, out: &mut Vec<Item>) {
+        out.extend(raw.into_iter().filter_map(|item| self.item(item).ok()));
     }
 
     fn item(&mut self, raw: RawItem<'_>) -> Lowered<Item> {

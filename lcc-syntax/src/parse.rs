@@ -3,16 +3,15 @@
 
 use lalrpop_util::ParseError;
 
-use std::collections::HashMap;
-
-use crate::ast::Model;
+use crate::ast::{Item, Model};
 use crate::cst::RawItem;
 use crate::depth::{MAX_NESTING, MAX_OPERATORS};
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::grammar::ItemsParser;
 use crate::lower::Lowerer;
 use crate::span::{FileId, Span};
-use crate::token::{LexError, Spanned, Token, lex};
+use crate::token::{Kind, LexError, Token};
+use logos::Logos;
 
 /// A comment, kept for the formatter and the language server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,225 +47,361 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 }
 
 fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
-    let (tokens, lex_errors) = lex(text);
-    let mut diagnostics = Vec::new();
-    let span = |s: usize, e: usize| Span::new(file, s, e);
-    // A Prolog `%` comment is reported once, and its line is hidden from the parser.
-    let mut prolog_comments: Vec<(usize, usize)> = Vec::new();
-    for LexError { start, end } in lex_errors {
-        let bad = &text[start..end];
-        let mut d = Diagnostic::error(
-            codes::INVALID_CHARACTER,
-            format!("`{bad}` is not part of LCC's syntax"),
-            span(start, end),
-            "unexpected character",
-        );
-        if bad.starts_with('%') {
-            let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
-            prolog_comments.push((start, line_end));
-            d = d
-                .with_note("Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).")
-                .with_fix(
-                    "turn the rest of the line into a `//` comment",
-                    vec![TextEdit {
-                        span: span(start, start + 1),
-                        replacement: "//".into(),
-                    }],
-                );
-        } else {
-            d = d.with_note("Atoms start with a lower-case letter or are quoted ('like this'); text with any characters goes in a string \"like this\".");
-        }
-        diagnostics.push(d);
-    }
-
-    let mut comments = Vec::new();
-    let mut parser_tokens: Vec<Spanned<'_>> = Vec::with_capacity(tokens.len());
-    for (start, token, end) in tokens {
-        match token {
-            Token::LineComment(t) | Token::BlockComment(t) => comments.push(Comment {
-                span: span(start, end),
-                text: t.to_string(),
-            }),
-            Token::UnterminatedComment(_) => diagnostics.push(
-                Diagnostic::error(
-                    codes::UNTERMINATED,
-                    "this block comment is never closed",
-                    span(start, start + 2),
-                    "the comment starts here",
-                )
-                .with_note(
-                    "Close it with `*/`; everything after `/*` up to the end of the file is inside the comment.",
-                ),
-            ),
-            Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
-                let (what, quote, replacement) = match token {
-                    Token::UnterminatedStr(_) => ("string", '"', Token::Str("\"\"")),
-                    _ => ("quoted atom", '\'', Token::QuotedAtom("''")),
-                };
-                diagnostics.push(
-                    Diagnostic::error(
-                        codes::UNTERMINATED,
-                        format!("this {what} is not closed on its line"),
-                        span(start, end),
-                        format!("missing closing `{quote}`"),
-                    )
-                    .with_note(format!(
-                        "A {what} ends on the line it starts; write `\\n` for a line break inside it."
-                    ))
-                    .with_fix(
-                        format!("close the {what}"),
-                        vec![TextEdit {
-                            span: span(end, end),
-                            replacement: quote.to_string(),
-                        }],
-                    ),
-                );
-                parser_tokens.push((start, replacement, end));
-            }
-            _ if prolog_comments.iter().any(|&(s, e)| s <= start && start < e) => {}
-            _ => parser_tokens.push((start, token, end)),
-        }
-    }
-
-    let delimiters = check_delimiters(file, text, &parser_tokens);
-    diagnostics.extend(delimiters.diagnostics);
-    // The parser sees the brackets repaired: unmatched closers dropped, mismatched
-    // ones replaced, unclosed ones closed at the end. Each is reported above.
-    let mut repaired: Vec<Spanned<'_>> = Vec::with_capacity(parser_tokens.len());
-    for (i, token) in parser_tokens.iter().enumerate() {
-        match delimiters.repairs.get(&i) {
-            Some(Repair::Drop) => {}
-            Some(Repair::Replace(with)) => repaired.push((token.0, *with, token.2)),
-            None => repaired.push(*token),
-        }
-    }
-    let end = text.len();
-    repaired.extend(delimiters.close_at_end.iter().map(|&t| (end, t, end)));
-
-    let mut raw_items = Vec::new();
-    for chunk in clause_chunks(&repaired) {
-        if let Some(d) = too_deep(file, chunk) {
-            diagnostics.push(d);
-            continue;
-        }
-        let mut recovered = Vec::new();
-        let stream = chunk.iter().map(|&t| Ok::<_, LexError>(t));
-        let items = match ItemsParser::new().parse(&mut recovered, stream) {
-            Ok(items) => items,
-            Err(error) => {
-                recovered.push(lalrpop_util::ErrorRecovery {
-                    error,
-                    dropped_tokens: Vec::new(),
-                });
-                Vec::new()
-            }
-        };
-        let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
-        for recovery in recovered {
-            if let Some(d) = syntax_error(file, text, &repaired, recovery.error, delimiters.unclosed) {
-                diagnostics.push(d);
-            }
-        }
-        // After a syntax error, bare terms at top level are fragments of the broken
-        // clause, not declarations: do not report them a second time.
-        raw_items.extend(items.into_iter().filter(|item| match (item, first_error) {
-            (RawItem::Decl(e), Some(at)) => e.start < at,
-            _ => true,
-        }));
-    }
-
-    let items = Lowerer {
+    // Tokens are lexed, bracket-checked, cut into clause chunks, parsed and lowered
+    // in one stream: only the current chunk's tokens and expression tree are alive.
+    let mut lexemes = Lexemes::new(file, text);
+    let mut brackets = Brackets::new(file, text);
+    let mut chunks = Chunks {
         file,
-        diagnostics: &mut diagnostics,
+        text,
+        previous: Vec::new(),
+        items: Vec::new(),
+        syntax: Vec::new(),
+        at_end: Vec::new(),
+        lowering: Vec::new(),
+    };
+    let mut chunk: Vec<Lexeme> = Vec::new();
+    while let Some(lexeme) = lexemes.next() {
+        let Some(lexeme) = brackets.repair(lexeme) else {
+            continue;
+        };
+        chunk.push(lexeme);
+        if lexeme.kind == Kind::Defines
+            && let Some(head) = clause_head_start(&chunk)
+        {
+            chunks.parse(&chunk[..head], false);
+            chunk.drain(..head);
+        }
     }
-    .items(raw_items);
+    let unclosed = brackets.close_all(&mut chunk);
+    chunks.parse(&chunk, unclosed);
+
+    // The same order as if each phase ran over the whole file in turn: the sort
+    // below is stable, and keeps that order for diagnostics at the same place.
+    let mut diagnostics = lexemes.diagnostics;
+    diagnostics.append(&mut brackets.diagnostics);
+    diagnostics.append(&mut chunks.syntax);
+    if !unclosed {
+        // The file ending inside an item is redundant after "this bracket is never closed".
+        diagnostics.append(&mut chunks.at_end);
+    }
+    diagnostics.append(&mut chunks.lowering);
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
     diagnostics.dedup_by(|a, b| a.primary.span == b.primary.span && a.code == b.code);
     Parsed {
-        model: Model { items },
-        comments,
+        model: Model { items: chunks.items },
+        comments: lexemes.comments,
         diagnostics,
     }
 }
 
-/// A change to one token so that the parser sees balanced brackets.
-enum Repair {
-    Drop,
-    Replace(Token<'static>),
+/// Parses and lowers clause chunks, collecting items and diagnostics.
+struct Chunks<'t> {
+    file: FileId,
+    text: &'t str,
+    /// The last two tokens of the previous chunk (context for syntax errors).
+    previous: Vec<Lexeme>,
+    /// The items lowered so far.
+    items: Vec<Item>,
+    /// Syntax errors.
+    syntax: Vec<Diagnostic>,
+    /// "The file ends in the middle of an item" errors, kept apart: they are
+    /// dropped when a bracket is never closed.
+    at_end: Vec<Diagnostic>,
+    /// Diagnostics of lowering.
+    lowering: Vec<Diagnostic>,
 }
 
-/// The outcome of matching brackets.
-struct Delimiters {
-    diagnostics: Vec<Diagnostic>,
-    /// How to repair the token at each index for the parser.
-    repairs: HashMap<usize, Repair>,
-    /// Closing tokens to append for brackets never closed, innermost first.
-    close_at_end: Vec<Token<'static>>,
-    /// Whether some bracket is never closed (the parser's end-of-file error is redundant).
-    unclosed: bool,
-}
-
-/// Matches `(`/`)` and `[`/`]`, reporting each unmatched one in the author's terms.
-fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimiters {
-    let span = |s: usize, e: usize| Span::new(file, s, e);
-    let mut open: Vec<(Token<'_>, usize)> = Vec::new();
-    // For each depth, the last group `( ... )` (not a term's argument list) closed there.
-    let mut last_group: Vec<Option<(usize, usize)>> = vec![None];
-    let mut out = Delimiters {
-        diagnostics: Vec::new(),
-        repairs: HashMap::new(),
-        close_at_end: Vec::new(),
-        unclosed: false,
-    };
-    for (i, &(start, token, end)) in tokens.iter().enumerate() {
-        match token {
-            Token::LParen | Token::LBracket => {
-                let group = token == Token::LParen
-                    && !matches!(
-                        i.checked_sub(1).map(|p| tokens[p].1),
-                        Some(Token::Atom(_) | Token::QuotedAtom(_))
-                    );
-                open.push((if group { Token::LParen } else { Token::Dot }, start));
-                if token == Token::LBracket {
-                    open.last_mut().unwrap().0 = Token::LBracket;
+impl Chunks<'_> {
+    /// Parses and lowers one chunk; `unclosed` when it is the last one and some
+    /// bracket was never closed.
+    fn parse(&mut self, chunk: &[Lexeme], unclosed: bool) {
+        let (file, text) = (self.file, self.text);
+        if let Some(d) = too_deep(file, chunk) {
+            self.syntax.push(d);
+        } else {
+            let mut recovered = Vec::new();
+            let stream = chunk
+                .iter()
+                .map(|t| Ok::<_, LexError>((t.start as usize, t.token(text), t.end as usize)));
+            let raw_items = match ItemsParser::new().parse(&mut recovered, stream) {
+                Ok(items) => items,
+                Err(error) => {
+                    recovered.push(lalrpop_util::ErrorRecovery {
+                        error,
+                        dropped_tokens: Vec::new(),
+                    });
+                    Vec::new()
                 }
-                last_group.push(None);
+            };
+            let first_error = recovered.iter().map(|r| error_start(&r.error)).min();
+            if !recovered.is_empty() {
+                let context: Vec<Lexeme> = self.previous.iter().chain(chunk).copied().collect();
+                for recovery in recovered {
+                    let at_end = matches!(recovery.error, ParseError::UnrecognizedEof { .. });
+                    if let Some(d) = syntax_error(file, text, &context, recovery.error, unclosed) {
+                        if at_end { &mut self.at_end } else { &mut self.syntax }.push(d);
+                    }
+                }
             }
-            Token::RParen | Token::RBracket => {
-                let want = if token == Token::RParen { "(" } else { "[" };
-                match open.pop() {
+            // After a syntax error, bare terms at top level are fragments of the broken
+            // clause, not declarations: do not report them a second time.
+            let raw_items = raw_items.into_iter().filter(|item| match (item, first_error) {
+                (RawItem::Decl(e), Some(at)) => e.start < at,
+                _ => true,
+            });
+            Lowerer {
+                file,
+                diagnostics: &mut self.lowering,
+            }
+            .items(raw_items, &mut self.items);
+        }
+        self.previous.clear();
+        self.previous.extend_from_slice(&chunk[chunk.len().saturating_sub(2)..]);
+    }
+}
+
+/// A token as the parse driver stores it: its kind and byte range, 12 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Lexeme {
+    start: u32,
+    kind: Kind,
+    end: u32,
+}
+
+impl Lexeme {
+    /// The token the parser sees. An unterminated string or quoted atom (reported
+    /// already) stands in as an empty one.
+    fn token(self, text: &str) -> Token<'_> {
+        match self.kind {
+            Kind::UnterminatedStr => Token::Str("\"\""),
+            Kind::UnterminatedQuotedAtom => Token::QuotedAtom("''"),
+            kind => kind.token(&text[self.start as usize..self.end as usize]),
+        }
+    }
+}
+
+/// The lexer as the parser needs it: comments are set aside, bytes that form no
+/// token and unterminated strings, quoted atoms and comments are reported, and the
+/// rest of a line after a Prolog `%` comment is hidden from the parser.
+struct Lexemes<'t> {
+    file: FileId,
+    text: &'t str,
+    lexer: logos::Lexer<'t, Token<'t>>,
+    /// The comments, in order.
+    comments: Vec<Comment>,
+    /// Lexical errors.
+    diagnostics: Vec<Diagnostic>,
+    /// The pending run of bad bytes (consecutive ones are reported once).
+    bad: Option<(usize, usize)>,
+    /// The end of the line of a Prolog `%` comment, reported once and hidden.
+    hidden_until: usize,
+}
+
+impl<'t> Lexemes<'t> {
+    fn new(file: FileId, text: &'t str) -> Lexemes<'t> {
+        Lexemes {
+            file,
+            text,
+            lexer: Token::lexer(text),
+            comments: Vec::new(),
+            diagnostics: Vec::new(),
+            bad: None,
+            hidden_until: 0,
+        }
+    }
+
+    fn flush_bad(&mut self) {
+        if let Some((s, e)) = self.bad.take() {
+            self.diagnostics.push(bad_bytes(self.file, self.text, s, e));
+        }
+    }
+
+    /// The next token the parser sees.
+    fn next(&mut self) -> Option<Lexeme> {
+        let file = self.file;
+        let span = move |s: usize, e: usize| Span::new(file, s, e);
+        loop {
+            let Some(result) = self.lexer.next() else {
+                self.flush_bad();
+                return None;
+            };
+            let std::ops::Range { start, end } = self.lexer.span();
+            let token = match result {
+                Ok(token) => token,
+                Err(()) => {
+                    match &mut self.bad {
+                        Some((_, last_end)) if *last_end == start => *last_end = end,
+                        _ => {
+                            self.flush_bad();
+                            if self.text.as_bytes()[start] == b'%' {
+                                self.hidden_until =
+                                    self.text[start..].find('\n').map_or(self.text.len(), |n| start + n);
+                            }
+                            self.bad = Some((start, end));
+                        }
+                    }
+                    continue;
+                }
+            };
+            self.flush_bad();
+            let lexeme = Lexeme {
+                start: start as u32,
+                kind: token.kind(),
+                end: end as u32,
+            };
+            match token {
+                Token::LineComment(t) | Token::BlockComment(t) => self.comments.push(Comment {
+                    span: span(start, end),
+                    text: t.to_string(),
+                }),
+                Token::UnterminatedComment(_) => self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNTERMINATED,
+                        "this block comment is never closed",
+                        span(start, start + 2),
+                        "the comment starts here",
+                    )
+                    .with_note(
+                        "Close it with `*/`; everything after `/*` up to the end of the file is inside the comment.",
+                    ),
+                ),
+                Token::UnterminatedStr(_) | Token::UnterminatedQuotedAtom(_) => {
+                    let (what, quote) = match token {
+                        Token::UnterminatedStr(_) => ("string", '"'),
+                        _ => ("quoted atom", '\''),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::UNTERMINATED,
+                            format!("this {what} is not closed on its line"),
+                            span(start, end),
+                            format!("missing closing `{quote}`"),
+                        )
+                        .with_note(format!(
+                            "A {what} ends on the line it starts; write `\\n` for a line break inside it."
+                        ))
+                        .with_fix(
+                            format!("close the {what}"),
+                            vec![TextEdit {
+                                span: span(end, end),
+                                replacement: quote.to_string(),
+                            }],
+                        ),
+                    );
+                    return Some(lexeme);
+                }
+                _ if start < self.hidden_until => {}
+                _ => return Some(lexeme),
+            }
+        }
+    }
+}
+
+/// E0101 for a run of bytes that forms no token.
+fn bad_bytes(file: FileId, text: &str, start: usize, end: usize) -> Diagnostic {
+    let span = |s: usize, e: usize| Span::new(file, s, e);
+    let bad = &text[start..end];
+    let d = Diagnostic::error(
+        codes::INVALID_CHARACTER,
+        format!("`{bad}` is not part of LCC's syntax"),
+        span(start, end),
+        "unexpected character",
+    );
+    if bad.starts_with('%') {
+        d.with_note("Comments start with `//` or are enclosed in `/* */` (not Prolog's `%`).")
+            .with_fix(
+                "turn the rest of the line into a `//` comment",
+                vec![TextEdit {
+                    span: span(start, start + 1),
+                    replacement: "//".into(),
+                }],
+            )
+    } else {
+        d.with_note("Atoms start with a lower-case letter or are quoted ('like this'); text with any characters goes in a string \"like this\".")
+    }
+}
+
+/// Bracket matching over the token stream: each unmatched `(`/`)` and `[`/`]` is
+/// reported in the author's terms, and the parser sees the brackets repaired:
+/// unmatched closers dropped, mismatched ones replaced, unclosed ones closed at
+/// the end of the file. One token at a time, in order.
+struct Brackets<'t> {
+    file: FileId,
+    text: &'t str,
+    /// Each open bracket and where: `[`, a group `(`, or (`Dot`) an argument list's `(`.
+    open: Vec<(Kind, usize)>,
+    /// For each depth, the last group `( ... )` (not a term's argument list) closed there.
+    last_group: Vec<Option<(usize, usize)>>,
+    /// The kind of the previous token.
+    previous: Option<Kind>,
+    /// The bracket diagnostics.
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'t> Brackets<'t> {
+    fn new(file: FileId, text: &'t str) -> Brackets<'t> {
+        Brackets {
+            file,
+            text,
+            open: Vec::new(),
+            last_group: vec![None],
+            previous: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The token as the parser sees it (`None`: dropped).
+    fn repair(&mut self, mut lexeme: Lexeme) -> Option<Lexeme> {
+        let file = self.file;
+        let span = move |s: usize, e: usize| Span::new(file, s, e);
+        let Lexeme { start, kind, end } = lexeme;
+        let (start, end) = (start as usize, end as usize);
+        let previous = self.previous.replace(kind);
+        match kind {
+            Kind::LParen | Kind::LBracket => {
+                let group = kind == Kind::LParen && !matches!(previous, Some(Kind::Atom | Kind::QuotedAtom));
+                let opener = match kind {
+                    Kind::LBracket => Kind::LBracket,
+                    _ if group => Kind::LParen,
+                    _ => Kind::Dot,
+                };
+                self.open.push((opener, start));
+                self.last_group.push(None);
+            }
+            Kind::RParen | Kind::RBracket => {
+                let symbol = kind.token("").symbol();
+                let want = if kind == Kind::RParen { "(" } else { "[" };
+                match self.open.pop() {
                     Some((opener, at)) => {
-                        let opened_paren = matches!(opener, Token::LParen | Token::Dot);
-                        last_group.pop();
-                        if opened_paren != (token == Token::RParen) {
+                        let opened_paren = matches!(opener, Kind::LParen | Kind::Dot);
+                        self.last_group.pop();
+                        if opened_paren != (kind == Kind::RParen) {
                             let expected = if opened_paren { ")" } else { "]" };
-                            out.repairs.insert(
-                                i,
-                                Repair::Replace(if opened_paren { Token::RParen } else { Token::RBracket }),
-                            );
-                            out.diagnostics.push(
+                            lexeme.kind = if opened_paren { Kind::RParen } else { Kind::RBracket };
+                            self.diagnostics.push(
                                 Diagnostic::error(
                                     codes::UNMATCHED_CLOSE,
-                                    format!("expected `{expected}` but found `{}`", token.symbol()),
+                                    format!("expected `{expected}` but found `{symbol}`"),
                                     span(start, end),
                                     format!("this should close the `{}`", if opened_paren { "(" } else { "[" }),
                                 )
                                 .with_label(span(at, at + 1), "opened here"),
                             );
-                        } else if opener == Token::LParen {
-                            *last_group.last_mut().unwrap() = Some((at, start));
+                        } else if opener == Kind::LParen {
+                            *self.last_group.last_mut().unwrap() = Some((at, start));
                         }
                     }
                     None => {
-                        out.repairs.insert(i, Repair::Drop);
                         let mut d = Diagnostic::error(
                             codes::UNMATCHED_CLOSE,
-                            format!("this `{}` has no matching `{want}`", token.symbol()),
+                            format!("this `{symbol}` has no matching `{want}`"),
                             span(start, end),
                             "nothing to close here",
                         );
-                        let earlier = if token == Token::RParen { last_group[0] } else { None };
+                        let earlier = if kind == Kind::RParen { self.last_group[0] } else { None };
                         if let Some((group_open, group_close)) = earlier {
+                            let text = self.text;
                             let lc = crate::span::LineIndex::new(text).line_col(text, group_close);
                             d = d
                                 .with_label(span(group_open, group_open + 1), "this `(` ...")
@@ -281,51 +416,54 @@ fn check_delimiters(file: FileId, text: &str, tokens: &[Spanned<'_>]) -> Delimit
                                 );
                         }
                         d = d.with_fix(
-                            format!("remove this `{}`", token.symbol()),
+                            format!("remove this `{symbol}`"),
                             vec![TextEdit {
                                 span: span(start, end),
                                 replacement: String::new(),
                             }],
                         );
-                        out.diagnostics.push(d);
+                        self.diagnostics.push(d);
+                        return None;
                     }
                 }
             }
             _ => {}
         }
+        Some(lexeme)
     }
-    for &(opener, at) in open.iter().rev() {
-        out.unclosed = true;
-        out.close_at_end.push(if opener == Token::LBracket {
-            Token::RBracket
-        } else {
-            Token::RParen
-        });
-        let (sym, close) = if opener == Token::LBracket {
-            ("[", "]")
-        } else {
-            ("(", ")")
-        };
-        out.diagnostics.push(
-            Diagnostic::error(
-                codes::UNCLOSED_OPEN,
-                format!("this `{sym}` is never closed"),
-                span(at, at + 1),
-                format!("no matching `{close}`"),
-            )
-            .with_note(format!(
-                "Every `{sym}` needs a `{close}`; the file ends before this one is closed."
-            )),
-        );
+
+    /// At the end of the file: reports each bracket never closed and appends its
+    /// closer to `chunk`, innermost first. Whether there was any.
+    fn close_all(&mut self, chunk: &mut Vec<Lexeme>) -> bool {
+        let end = self.text.len() as u32;
+        for &(opener, at) in self.open.iter().rev() {
+            let (kind, sym, close) = if opener == Kind::LBracket {
+                (Kind::RBracket, "[", "]")
+            } else {
+                (Kind::RParen, "(", ")")
+            };
+            chunk.push(Lexeme { start: end, kind, end });
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::UNCLOSED_OPEN,
+                    format!("this `{sym}` is never closed"),
+                    Span::new(self.file, at, at + 1),
+                    format!("no matching `{close}`"),
+                )
+                .with_note(format!(
+                    "Every `{sym}` needs a `{close}`; the file ends before this one is closed."
+                )),
+            );
+        }
+        !self.open.is_empty()
     }
-    out
 }
 
 /// Turns one LALRPOP error into a diagnostic, unless a bracket diagnostic covers it.
 fn syntax_error(
     file: FileId,
     text: &str,
-    tokens: &[Spanned<'_>],
+    tokens: &[Lexeme],
     error: ParseError<usize, Token<'_>, LexError>,
     unclosed: bool,
 ) -> Option<Diagnostic> {
@@ -346,15 +484,22 @@ fn syntax_error(
                 span(start, end),
                 format!("expected {expected}"),
             );
-            let before: Vec<_> = tokens.iter().rev().filter(|t| t.2 <= start).take(2).collect();
+            // The two tokens before the unexpected one, nearest first.
+            let preceding = tokens.partition_point(|t| t.end as usize <= start);
+            let before: Vec<(usize, Kind, usize)> = tokens[..preceding]
+                .iter()
+                .rev()
+                .take(2)
+                .map(|t| (t.start as usize, t.kind, t.end as usize))
+                .collect();
             let previous = before.first().map(|t| t.1);
             // `... a(r, X)` NEWLINE `m(Y) <= a(r, X)`: the new line's atom was taken
             // for the start of a new item because the previous line lacks `then`.
             if let [atom, prior] = before[..]
-                && matches!(atom.1, Token::Atom(_))
+                && atom.1 == Kind::Atom
                 && matches!(
                     prior.1,
-                    Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket
+                    Kind::RParen | Kind::Atom | Kind::Var | Kind::Null | Kind::RBracket
                 )
                 && text[prior.2..atom.0].contains('\n')
                 && expected_count <= 2
@@ -383,7 +528,7 @@ fn syntax_error(
             );
             let ends_term = matches!(
                 previous,
-                Some(Token::RParen | Token::Atom(_) | Token::Var(_) | Token::Null | Token::RBracket)
+                Some(Kind::RParen | Kind::Atom | Kind::Var | Kind::Null | Kind::RBracket)
             );
             if starts_step && ends_term && expected.contains("`then`") {
                 d = d
@@ -397,10 +542,10 @@ fn syntax_error(
                     );
             } else if token == Token::Defines {
                 d = d.with_note("`::` follows a clause head `a(Role, Id)` at the start of a clause.");
-            } else if previous == Some(Token::If) || previous == Some(Token::Then) {
+            } else if let Some(previous @ (Kind::If | Kind::Then)) = previous {
                 d = d.with_note(format!(
                     "`{}` must be followed by {}.",
-                    previous.unwrap().symbol(),
+                    previous.token("").symbol(),
                     expected
                 ));
             }
@@ -494,46 +639,40 @@ fn error_start(error: &ParseError<usize, Token<'_>, LexError>) -> usize {
     }
 }
 
-/// Splits the token stream before each clause head `name(...) ::`, so that a
-/// syntax error in one clause cannot swallow the next one.
-fn clause_chunks<'t, 's>(tokens: &'t [Spanned<'s>]) -> Vec<&'t [Spanned<'s>]> {
-    let mut starts = vec![0];
-    for (i, token) in tokens.iter().enumerate() {
-        if token.1 != Token::Defines || i == 0 || tokens[i - 1].1 != Token::RParen {
-            continue;
-        }
-        let mut depth = 0usize;
-        let mut j = i - 1;
-        loop {
-            match tokens[j].1 {
-                Token::RParen | Token::RBracket => depth += 1,
-                Token::LParen | Token::LBracket => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 || j == 0 {
-                break;
-            }
-            j -= 1;
-        }
-        if depth == 0 && j > 0 && matches!(tokens[j - 1].1, Token::Atom(_) | Token::QuotedAtom(_)) {
-            let head = j - 1;
-            if head > *starts.last().unwrap() {
-                starts.push(head);
-            }
-        }
+/// Where the clause head `name(...)` ends the chunk so far begins, when its last
+/// token is the head's `::` and the head is not at the chunk's start. The token
+/// stream is cut before each clause head, so that a syntax error in one clause
+/// cannot swallow the next one.
+fn clause_head_start(chunk: &[Lexeme]) -> Option<usize> {
+    let i = chunk.len().checked_sub(1)?;
+    if chunk[i].kind != Kind::Defines || i == 0 || chunk[i - 1].kind != Kind::RParen {
+        return None;
     }
-    starts.push(tokens.len());
-    starts.windows(2).map(|w| &tokens[w[0]..w[1]]).collect()
+    let mut depth = 0usize;
+    let mut j = i - 1;
+    loop {
+        match chunk[j].kind {
+            Kind::RParen | Kind::RBracket => depth += 1,
+            Kind::LParen | Kind::LBracket => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 || j == 0 {
+            break;
+        }
+        j -= 1;
+    }
+    (depth == 0 && j > 1 && matches!(chunk[j - 1].kind, Kind::Atom | Kind::QuotedAtom)).then(|| j - 1)
 }
 
 /// E0113 when `chunk` nests brackets more deeply than [`MAX_NESTING`] or holds more
 /// than [`MAX_OPERATORS`] operators; such a chunk is not parsed.
-fn too_deep(file: FileId, chunk: &[Spanned<'_>]) -> Option<Diagnostic> {
+fn too_deep(file: FileId, chunk: &[Lexeme]) -> Option<Diagnostic> {
     let (mut depth, mut operators) = (0usize, 0usize);
     let first = chunk.first()?;
-    for &(start, token, end) in chunk {
-        match token {
-            Token::LParen | Token::LBracket => {
+    for &Lexeme { start, kind, end } in chunk {
+        let (start, end) = (start as usize, end as usize);
+        match kind {
+            Kind::LParen | Kind::LBracket => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some(
@@ -548,26 +687,26 @@ fn too_deep(file: FileId, chunk: &[Spanned<'_>]) -> Option<Diagnostic> {
                     );
                 }
             }
-            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
-            Token::Then
-            | Token::Or
-            | Token::Par
-            | Token::And
-            | Token::Not
-            | Token::Plus
-            | Token::Minus
-            | Token::Star
-            | Token::Slash
-            | Token::Mod => operators += 1,
+            Kind::RParen | Kind::RBracket => depth = depth.saturating_sub(1),
+            Kind::Then
+            | Kind::Or
+            | Kind::Par
+            | Kind::And
+            | Kind::Not
+            | Kind::Plus
+            | Kind::Minus
+            | Kind::Star
+            | Kind::Slash
+            | Kind::Mod => operators += 1,
             _ => {}
         }
     }
     (operators > MAX_OPERATORS).then(|| {
-        let last = chunk.last().map_or(first.2, |t| t.2);
+        let last = chunk.last().map_or(first.end, |t| t.end) as usize;
         Diagnostic::error(
             codes::TOO_DEEP,
             format!("this item has {operators} operators; at most {MAX_OPERATORS} are accepted"),
-            Span::new(file, first.0, first.2),
+            Span::new(file, first.start as usize, first.end as usize),
             "this item is too long",
         )
         .with_label(Span::new(file, last, last), "it ends here")

@@ -204,6 +204,46 @@ impl Token<'_> {
     }
 }
 
+/// Declares [`Kind`], a token without its text, and the conversions between the two.
+macro_rules! kinds {
+    (fixed: $($fixed:ident),*; text: $($text:ident),*) => {
+        /// A token without its text (its text is its span's): what the parse driver
+        /// stores, one byte instead of a borrowed slice.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Kind {
+            $($fixed,)*
+            $($text,)*
+        }
+
+        impl<'s> Token<'s> {
+            /// The token's kind, its text left out.
+            pub(crate) fn kind(self) -> Kind {
+                match self {
+                    $(Token::$fixed => Kind::$fixed,)*
+                    $(Token::$text(_) => Kind::$text,)*
+                }
+            }
+        }
+
+        impl Kind {
+            /// The token of this kind whose text is `text`.
+            pub(crate) fn token(self, text: &str) -> Token<'_> {
+                match self {
+                    $(Kind::$fixed => Token::$fixed,)*
+                    $(Kind::$text => Token::$text(text),)*
+                }
+            }
+        }
+    };
+}
+
+kinds!(
+    fixed: LParen, RParen, LBracket, RBracket, Comma, Bar, Defines, Dot, Send, Receive, If, Eq, EqEq, NotUnify,
+        NotEq, Lt, Gt, Le, Ge, Plus, Minus, Star, Slash, Question, Then, Or, Par, And, Not, Null, Is, Mod, Constraint;
+    text: Atom, QuotedAtom, Var, Int, Float, Str, LineComment, BlockComment, UnterminatedComment, UnterminatedStr,
+        UnterminatedQuotedAtom
+);
+
 /// A lexical error: bytes that form no token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LexError {

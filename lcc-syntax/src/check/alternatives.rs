@@ -3,7 +3,7 @@
 //! a `null` whose constraint is trivially true, or a role call whose clause starts
 //! with such a step), the alternatives after it are never tried.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Cond, CondKind, Def, DefKind, Model, RoleRef, Step, StepKind};
 use crate::check::index::RoleIndex;
@@ -21,7 +21,7 @@ struct Always<'m> {
 pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     let mut analysis = Analysis {
         index,
-        roles: HashMap::new(),
+        roles: FxHashMap::default(),
     };
     let mut stack: Vec<&Def> = model.clauses().map(|c| &c.body).collect();
     while let Some(def) = stack.pop() {
@@ -63,7 +63,7 @@ fn flatten_or(def: &Def) -> Vec<&Def> {
 struct Analysis<'i, 'm> {
     index: &'i RoleIndex<'m>,
     /// `None` while a role's body is being analysed (a cycle: not always).
-    roles: HashMap<(&'m str, usize), Option<Always<'m>>>,
+    roles: FxHashMap<(&'m str, usize), Option<Always<'m>>>,
 }
 
 impl<'m> Analysis<'_, 'm> {

@@ -15,14 +15,14 @@
 //! The branches of `par` run interleaved, so neither sees the other's bindings;
 //! after the `par` both have completed and every binding of either holds.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::ast::{Clause, CmpOp, Cond, CondKind, Def, DefKind, RoleRef, Step, StepKind, Term};
 
 /// The named variables certainly bound at some point of a clause.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bound<'m> {
-    vars: HashSet<&'m str>,
+    vars: FxHashSet<&'m str>,
 }
 
 impl<'m> Bound<'m> {

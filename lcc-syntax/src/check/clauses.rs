@@ -6,14 +6,14 @@
 //! matched by an earlier clause's head whenever it would match itself — the earlier
 //! head is at least as general — can therefore never be entered.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Model, Term, TermKind};
 use crate::diagnostic::{Diagnostic, codes};
 
 /// Reports E0210 at every clause whose head an earlier clause's head subsumes.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut earlier: HashMap<(&str, usize), Vec<&Clause>> = HashMap::new();
+    let mut earlier: FxHashMap<(&str, usize), Vec<&Clause>> = FxHashMap::default();
     for clause in model.clauses() {
         let Some((name, arity)) = clause.head.name_arity() else {
             continue;
@@ -38,14 +38,14 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
 
 /// Whether every (role, Id) that `later`'s head matches is matched by `earlier`'s.
 fn subsumes_head(earlier: &Clause, later: &Clause) -> bool {
-    let mut bindings = HashMap::new();
+    let mut bindings = FxHashMap::default();
     subsumes(&earlier.head.role, &later.head.role, &mut bindings)
         && subsumes(&earlier.head.id, &later.head.id, &mut bindings)
 }
 
 /// One-way matching: whether `general` becomes `specific` by binding the variables
 /// of `general` (consistently); the variables of `specific` are treated as constants.
-fn subsumes<'a>(general: &'a Term, specific: &'a Term, bindings: &mut HashMap<&'a str, &'a Term>) -> bool {
+fn subsumes<'a>(general: &'a Term, specific: &'a Term, bindings: &mut FxHashMap<&'a str, &'a Term>) -> bool {
     match (&general.kind, &specific.kind) {
         (TermKind::Anon, _) => true,
         (TermKind::Var(v), _) => match bindings.get(v.as_str()) {

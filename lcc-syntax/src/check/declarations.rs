@@ -2,7 +2,7 @@
 //! without a declaration when declarations are used (W0209), and roles or
 //! constraint signatures declared twice (E0215).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::Model;
 use crate::check::index::RoleIndex;
@@ -85,7 +85,7 @@ pub(crate) fn param_name(i: usize) -> String {
 }
 
 fn duplicates(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut roles: HashMap<(&str, usize), Span> = HashMap::new();
+    let mut roles: FxHashMap<(&str, usize), Span> = FxHashMap::default();
     for decl in model.role_decls() {
         let Some(key) = decl.role.name_arity() else {
             continue;
@@ -106,7 +106,7 @@ fn duplicates(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let mut constraints: HashMap<(&str, usize), Span> = HashMap::new();
+    let mut constraints: FxHashMap<(&str, usize), Span> = FxHashMap::default();
     for decl in model.constraint_decls() {
         let key = (decl.name.as_str(), decl.params.len());
         match constraints.get(&key) {

@@ -1,6 +1,6 @@
 //! The clauses of a model, looked up by role name and arity.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Model};
 
@@ -11,7 +11,7 @@ pub struct RoleIndex<'m> {
     /// Role names in the order their first clause appears.
     names: Vec<&'m str>,
     /// For each role name, its clauses (with arity) in source order.
-    by_name: HashMap<&'m str, Vec<(usize, &'m Clause)>>,
+    by_name: FxHashMap<&'m str, Vec<(usize, &'m Clause)>>,
 }
 
 impl<'m> RoleIndex<'m> {

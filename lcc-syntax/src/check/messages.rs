@@ -7,7 +7,7 @@
 //! named `s` (or is a variable). Role names that are variables match anything.
 //! A partner role that no clause defines is reported as E0201 and left out here.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Model, RoleRef, StepKind, Term};
 use crate::check::index::RoleIndex;
@@ -118,8 +118,8 @@ pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> HashMap<Option<&'m str>, Vec<&'a Message<'m>>> {
-    let mut map: HashMap<Option<&'m str>, Vec<&'a Message<'m>>> = HashMap::new();
+fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>> {
+    let mut map: FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>> = FxHashMap::default();
     for m in messages {
         map.entry(m.role).or_default().push(m);
     }
@@ -127,7 +127,7 @@ fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> HashMap<Option<&'m str>, Vec<
 }
 
 /// The messages of clauses named `role`, and of clauses whose role is a variable.
-fn candidates<'a, 'm>(by_role: &HashMap<Option<&'m str>, Vec<&'a Message<'m>>>, role: &str) -> Vec<&'a Message<'m>> {
+fn candidates<'a, 'm>(by_role: &FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>>, role: &str) -> Vec<&'a Message<'m>> {
     let named = by_role.get(&Some(role)).into_iter().flatten();
     let any = by_role.get(&None).into_iter().flatten();
     named.chain(any).copied().collect()

@@ -1,7 +1,7 @@
 //! Singleton variables (W0205): a named variable that occurs once in its clause,
 //! head included, as Prolog reports them. Names starting with `_` are silent.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Model, StepKind};
 use crate::check::suggest::closest;
@@ -40,7 +40,7 @@ pub fn occurrences(clause: &Clause) -> Vec<(&str, Span)> {
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for clause in model.clauses() {
         let vars = occurrences(clause);
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
         for (name, _) in &vars {
             *counts.entry(name).or_default() += 1;
         }
