@@ -347,7 +347,8 @@ impl<'m> Runtime<'m> {
         }
         let mut waits: Vec<Vec<Wait>> = vec![Vec::new(); n];
         let (wake_tx, wake_rx) = mpsc::channel::<u64>();
-        let mut pending: HashMap<u64, Pending> = HashMap::new();
+        // Each pending answer's handle and the peer that waits for it.
+        let mut pending: HashMap<u64, (Pending, usize)> = HashMap::new();
         let started = Instant::now();
         let mut steps: u64 = 0;
         loop {
@@ -373,7 +374,7 @@ impl<'m> Runtime<'m> {
                 });
             }
             if ready.is_empty() {
-                pending.retain(|ticket, _| state.waiter(*ticket).is_some());
+                pending.retain(|ticket, (_, peer)| state.waits_for(*peer, *ticket));
                 if pending.is_empty() {
                     break;
                 }
@@ -450,7 +451,7 @@ impl<'m> Runtime<'m> {
                 handle.on_ready(Box::new(move || {
                     let _ = tx.send(ticket);
                 }));
-                pending.insert(ticket, handle);
+                pending.insert(ticket, (handle, peer));
             }
         }
         let end = if state.all_finished() {
@@ -485,17 +486,14 @@ impl<'m> Runtime<'m> {
         })
     }
 
-    fn deliver(&self, state: &mut State, pending: &mut HashMap<u64, Pending>, ticket: u64, ready: &mut Ready) {
-        let Some(handle) = pending.remove(&ticket) else {
+    fn deliver(&self, state: &mut State, pending: &mut HashMap<u64, (Pending, usize)>, ticket: u64, ready: &mut Ready) {
+        let Some((handle, peer)) = pending.remove(&ticket) else {
             return;
         };
         let Some(answer) = handle.answer() else {
             return;
         };
-        if let Some(peer) = state.waiter(ticket)
-            && let Some(next) = state.deliver(ticket, answer)
-        {
-            *state = next;
+        if state.deliver_to(peer, ticket, answer) {
             ready.insert(peer);
         }
     }

@@ -284,18 +284,26 @@ impl State {
     /// Delivers the answer of the pending call `ticket` (the peer waiting for it can
     /// then step). Returns `None` if no peer waits for that ticket any more.
     pub fn deliver(&self, ticket: u64, answer: Answer) -> Option<State> {
-        let (i, k) = self
+        let peer = self
             .peers
             .iter()
-            .enumerate()
-            .find_map(|(i, p)| p.pending.iter().position(|c| c.ticket == ticket).map(|k| (i, k)))?;
+            .position(|p| p.pending.iter().any(|c| c.ticket == ticket))?;
         let mut next = self.clone();
-        let mut peer = (*next.peers[i]).clone();
-        let mut call = peer.pending[k].clone();
-        call.answer = Some(answer);
-        peer.pending.set(k, call);
-        next.peers.set(i, Arc::new(peer));
+        next.deliver_to(peer, ticket, answer);
         Some(next)
+    }
+
+    /// [`State::deliver`] in place, for a caller that knows which peer made the
+    /// call: returns whether peer `peer` was still waiting for `ticket`.
+    pub fn deliver_to(&mut self, peer: usize, ticket: u64, answer: Answer) -> bool {
+        let Some(k) = self.peers[peer].pending.iter().position(|c| c.ticket == ticket) else {
+            return false;
+        };
+        let me = self.peer_mut(peer);
+        let mut call = me.pending[k].clone();
+        call.answer = Some(answer);
+        me.pending.set(k, call);
+        true
     }
 
     /// Peer number `index`, to update: copied first if another state shares it.
@@ -303,11 +311,9 @@ impl State {
         Arc::make_mut(&mut self.peers[index])
     }
 
-    /// The index of the peer waiting for `ticket`.
-    pub fn waiter(&self, ticket: u64) -> Option<usize> {
-        self.peers
-            .iter()
-            .position(|p| p.pending.iter().any(|c| c.ticket == ticket))
+    /// Whether peer `peer` still waits for the answer of the pending call `ticket`.
+    pub fn waits_for(&self, peer: usize, ticket: u64) -> bool {
+        self.peers[peer].pending.iter().any(|c| c.ticket == ticket)
     }
 }
 
