@@ -1,6 +1,7 @@
 //! Failures over a real NATS server on loopback: a partner killed mid-negotiation
 //! (the asker recovers through an `after` timeout), the server killed and
-//! restarted mid-run (no message lost), and a clean stop on SIGTERM.
+//! restarted mid-run (no message lost), a peer killed with messages in its inbox
+//! and restarted (it receives each exactly once), and a clean stop on SIGTERM.
 
 #![cfg(feature = "nats")]
 
@@ -9,7 +10,7 @@ mod nats_support;
 use std::process::Command;
 use std::time::Duration;
 
-use nats_support::{Server, finish, peer, temp_model};
+use nats_support::{Raw, Server, finish, peer, temp_model};
 
 const ASK: &str = "
 a(asker, A) ::
@@ -76,4 +77,63 @@ fn sigterm_stops_a_peer_cleanly() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("enters role answerer"));
+}
+
+/// Three messages reach the collector's process while it waits 2.5 s before
+/// receiving anything; it is killed (SIGKILL) and restarted with the same Id.
+/// After the three it waits a second for a fourth (a duplicate) that must not come.
+const COLLECT: &str = "
+a(sender, S) :: m(1) => a(collector, C) then m(2) => a(collector, C) then m(3) => a(collector, C)
+
+a(collector, C) ::
+  null <- after(2500) then
+  m(X) <= a(sender, S) then m(Y) <= a(sender, S) then m(Z) <= a(sender, S) then
+  ( m(W) <= a(sender, S) or null <- after(1000) )
+";
+
+/// How many messages the server has handed to consumer `peer_ID` that it has
+/// not acknowledged.
+fn unacknowledged(server: &Server, id: &str) -> u64 {
+    let mut raw = Raw::connect(&server.url, "", "");
+    let info = raw.request(&format!("$JS.API.CONSUMER.INFO.LCC_INBOX.peer_{id}"), "");
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap_or_else(|e| panic!("{e}: {info}"));
+    info["num_ack_pending"].as_u64().unwrap_or_else(|| panic!("{info}"))
+}
+
+#[test]
+fn restarted_peer_receives_its_unreceived_messages_exactly_once() {
+    let model = temp_model("reborn", COLLECT);
+    let server = Server::start("reborn");
+    let mut collector = peer(&model, "c1", "collector", &server.url, &LIMIT);
+    std::thread::sleep(Duration::from_millis(400));
+    let sender = peer(&model, "s1", "sender", &server.url, &LIMIT);
+    let out = finish(sender, Duration::from_secs(20));
+    assert!(out.status.success(), "sender: {}", String::from_utf8_lossy(&out.stderr));
+    // The three messages are in c1's process, not yet received by a step.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(unacknowledged(&server, "c1"), 3);
+    collector.kill().unwrap();
+    let first = collector.wait_with_output().unwrap();
+    assert!(
+        first.stdout.is_empty(),
+        "the first run got as far as printing its trace"
+    );
+
+    let collector = peer(&model, "c1", "collector", &server.url, &LIMIT);
+    let out = finish(collector, Duration::from_secs(30));
+    let trace = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "collector: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let received: Vec<&str> = trace.lines().filter(|l| l.contains(" receives ")).collect();
+    assert_eq!(received.len(), 3, "{trace}");
+    for (line, n) in received.iter().zip(1..) {
+        assert!(
+            line.contains(&format!(" receives m({n}) from a(sender, s1) ")),
+            "{trace}"
+        );
+    }
+    assert_eq!(unacknowledged(&server, "c1"), 0);
 }

@@ -7,52 +7,16 @@
 
 mod nats_support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufReader;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use nats_support::{Server, finish, secured_peer, temp_model};
+use nats_support::{Raw, Server, finish, secured_peer, temp_model};
 
 const ASK: &str = "
 a(asker, A) :: question => a(answerer, B) then reply(X) <= a(answerer, B)
 a(answerer, B) :: question <= a(asker, A) then reply(42) => a(asker, A)
 ";
-
-/// A raw NATS connection (verbose protocol: the server answers every command).
-struct Raw {
-    reader: BufReader<TcpStream>,
-    stream: TcpStream,
-}
-
-impl Raw {
-    fn connect(url: &str, user: &str, password: &str) -> Raw {
-        let stream = TcpStream::connect(url.trim_start_matches("nats://")).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut raw = Raw {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-        };
-        assert!(raw.line().starts_with("INFO"));
-        let connect = format!(r#"CONNECT {{"verbose":true,"pedantic":false,"user":"{user}","pass":"{password}"}}"#);
-        assert_eq!(raw.command(&format!("{connect}\r\n")), "+OK");
-        raw
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        line.trim_end().to_string()
-    }
-
-    fn command(&mut self, text: &str) -> String {
-        self.stream.write_all(text.as_bytes()).unwrap();
-        self.line()
-    }
-
-    fn publish(&mut self, subject: &str, payload: &str) -> String {
-        self.command(&format!("PUB {subject} {}\r\n{payload}\r\n", payload.len()))
-    }
-}
 
 fn envelope(from: &str) -> String {
     format!(
@@ -94,7 +58,7 @@ fn forged_senders_are_refused_and_rejected() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "answerer: {stderr}");
     assert!(
-        stderr.contains("rejected message c1/1: it claims sender `c1` but was published by `a1`"),
+        stderr.contains("rejected message c1/0/1: it claims sender `c1` but was published by `a1`"),
         "{stderr}"
     );
     let trace = String::from_utf8_lossy(&out.stdout);

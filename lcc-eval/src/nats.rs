@@ -3,12 +3,18 @@
 //!
 //! * **Inboxes.** Peer `P`'s messages from peer `S` are published on subject
 //!   `lcc.inbox.P.S` into the JetStream stream `LCC_INBOX` (file storage,
-//!   subjects `lcc.inbox.>`), each with the header `Nats-Msg-Id: S/seq`, so the
+//!   subjects `lcc.inbox.>`, work-queue retention: a message stays until it is
+//!   acknowledged), each with the header `Nats-Msg-Id: S/run/seq`, so the
 //!   server drops a re-sent duplicate. A send returns once the server has
 //!   stored the message (retried until then, for up to [`DELIVERY_TIMEOUT`]).
-//!   `P` reads through its durable consumer `peer_P` (filter `lcc.inbox.P.*`,
-//!   explicit acks): messages sent while `P` or the server was down are
-//!   delivered when they are back. The node drops duplicates by `(S, seq)`.
+//!   `P` reads through its consumer `peer_P` (filter `lcc.inbox.P.*`, explicit
+//!   acks) and acknowledges a message only when the node
+//!   [settles](Transport::settle) it, i.e. once a step has received it. When
+//!   `P` starts it replaces the consumer with a fresh one, which hands it, in
+//!   stream order, every message still stored: those sent while `P` or the
+//!   server was down and those an earlier run of `P` had taken into its inbox
+//!   but not received. The node drops duplicates by message Id. Two processes
+//!   must not run the same Id at once.
 //! * **Sender check.** An envelope whose sender Id is not the last token of its
 //!   subject is rejected and logged; with subject permissions that allow user
 //!   `S` to publish only on `lcc.inbox.*.S`, no peer can pose as another.
@@ -38,6 +44,14 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The JetStream stream holding every inbox.
 pub const STREAM: &str = "LCC_INBOX";
 
+/// How long a message handed to a node may stay unacknowledged (waiting in the
+/// peer's inbox) before the server offers it again: long, since a restarted
+/// peer gets its unreceived messages from a fresh consumer, not by redelivery.
+const ACK_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// How many unacknowledged messages one inbox may hold.
+const MAX_ACK_PENDING: i64 = 100_000;
+
 /// How to reach the server.
 #[derive(Debug, Clone)]
 pub struct NatsOptions {
@@ -66,6 +80,8 @@ struct Shared {
     mine: Option<(Atom, Vec<Atom>)>,
     /// The node's channel.
     inbound: Option<mpsc::Sender<Inbound>>,
+    /// Messages handed to the node and not settled yet, by message Id.
+    unsettled: HashMap<String, Vec<jetstream::Message>>,
 }
 
 impl Shared {
@@ -132,15 +148,24 @@ impl NatsTransport {
                 .await
                 .map_err(|e| error("connect to the NATS server")(e.to_string()))?;
             let js = jetstream::new(client.clone());
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: STREAM.into(),
-                subjects: vec!["lcc.inbox.>".into()],
-                storage: jetstream::stream::StorageType::File,
-                duplicate_window: Duration::from_secs(120),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| error("create the inbox stream")(e.to_string()))?;
+            let stream = js
+                .get_or_create_stream(jetstream::stream::Config {
+                    name: STREAM.into(),
+                    subjects: vec!["lcc.inbox.>".into()],
+                    storage: jetstream::stream::StorageType::File,
+                    retention: jetstream::stream::RetentionPolicy::WorkQueue,
+                    duplicate_window: Duration::from_secs(120),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| error("create the inbox stream")(e.to_string()))?;
+            let retention = stream.cached_info().config.retention;
+            if retention != jetstream::stream::RetentionPolicy::WorkQueue {
+                return Err(TransportError(format!(
+                    "the stream {STREAM} exists with {retention:?} retention; lcc needs work-queue \
+                     retention (remove the stream, e.g. `nats stream rm {STREAM}`, and start again)"
+                )));
+            }
             Ok::<_, TransportError>((client, js))
         })?;
         Ok(NatsTransport {
@@ -182,21 +207,31 @@ impl Transport for NatsTransport {
                 .get_stream(STREAM)
                 .await
                 .map_err(|e| error("open the inbox stream")(e.to_string()))?;
+            // A fresh consumer: an earlier run's unacknowledged messages come
+            // first, at once, instead of after the acknowledgement wait.
+            let name = format!("peer_{me}");
+            if stream.consumer_info(&name).await.is_ok() {
+                stream
+                    .delete_consumer(&name)
+                    .await
+                    .map_err(|e| error("replace the inbox consumer")(e.to_string()))?;
+            }
             stream
-                .get_or_create_consumer(
-                    &format!("peer_{me}"),
-                    jetstream::consumer::pull::Config {
-                        durable_name: Some(format!("peer_{me}")),
-                        filter_subject: format!("lcc.inbox.{me}.*"),
-                        ack_policy: jetstream::consumer::AckPolicy::Explicit,
-                        ..Default::default()
-                    },
-                )
+                .create_consumer(jetstream::consumer::pull::Config {
+                    durable_name: Some(name),
+                    filter_subject: format!("lcc.inbox.{me}.*"),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ack_wait: ACK_WAIT,
+                    max_ack_pending: MAX_ACK_PENDING,
+                    ..Default::default()
+                })
                 .await
                 .map_err(|e| error("open the inbox")(e.to_string()))
         })?;
-        // Inbox: deliver, then acknowledge (at least once; the node de-duplicates).
+        // Inbox: hand each message to the node; acknowledge it when the node
+        // settles it (rejected ones at once).
         let tx = inbound.clone();
+        let shared = self.shared.clone();
         self.runtime.spawn(async move {
             loop {
                 let Ok(mut messages) = consumer.messages().await else {
@@ -208,9 +243,12 @@ impl Transport for NatsTransport {
                     let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
                     match Envelope::from_json(&message.payload) {
                         Ok(envelope) if envelope.from.id == sender => {
+                            let id = envelope.message_id();
+                            lock(&shared).unsettled.entry(id).or_default().push(message);
                             if tx.send(Inbound::Message(envelope)).is_err() {
                                 return;
                             }
+                            continue;
                         }
                         Ok(envelope) => eprintln!(
                             "rejected message {}: it claims sender `{}` but was published by `{sender}`",
@@ -318,6 +356,19 @@ impl Transport for NatsTransport {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         })
+    }
+
+    fn settle(&mut self, envelope: &Envelope) -> Result<(), TransportError> {
+        let copies = lock(&self.shared).unsettled.remove(&envelope.message_id());
+        // An acknowledgement is queued on the connection here and flushed with
+        // the next publication (at the latest when the node withdraws). One that
+        // is lost (the server was down) only means that the server offers the
+        // message again after the acknowledgement wait, and the node drops and
+        // settles that copy as a duplicate.
+        for message in copies.unwrap_or_default() {
+            let _ = self.runtime.block_on(message.ack());
+        }
+        Ok(())
     }
 
     fn announce(&mut self, me: Atom, roles: &[Atom]) -> Result<(), TransportError> {

@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -124,6 +125,66 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A raw NATS connection (verbose protocol: the server answers every command).
+pub struct Raw {
+    /// The connection, for reading.
+    pub reader: BufReader<TcpStream>,
+    /// The connection, for writing.
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    /// Connects as `user` with `password` (ignored by a server without users).
+    pub fn connect(url: &str, user: &str, password: &str) -> Raw {
+        let stream = TcpStream::connect(url.trim_start_matches("nats://")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut raw = Raw {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            stream,
+        };
+        assert!(raw.line().starts_with("INFO"));
+        let connect = format!(r#"CONNECT {{"verbose":true,"pedantic":false,"user":"{user}","pass":"{password}"}}"#);
+        assert_eq!(raw.command(&format!("{connect}\r\n")), "+OK");
+        raw
+    }
+
+    /// The next line from the server.
+    pub fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        line.trim_end().to_string()
+    }
+
+    /// Sends `text`, returns the server's answer line.
+    pub fn command(&mut self, text: &str) -> String {
+        self.stream.write_all(text.as_bytes()).unwrap();
+        self.line()
+    }
+
+    /// Publishes `payload` on `subject`; returns the server's answer line.
+    pub fn publish(&mut self, subject: &str, payload: &str) -> String {
+        self.command(&format!("PUB {subject} {}\r\n{payload}\r\n", payload.len()))
+    }
+
+    /// Sends a request on `subject` and returns the reply's payload, or the
+    /// server's error line if it refuses the subscription or the publication.
+    pub fn request(&mut self, subject: &str, payload: &str) -> String {
+        let inbox = format!("_INBOX.raw{}", std::process::id());
+        let answer = self.command(&format!("SUB {inbox} 1\r\n"));
+        if answer != "+OK" {
+            return answer;
+        }
+        let answer = self.command(&format!("PUB {subject} {inbox} {}\r\n{payload}\r\n", payload.len()));
+        if answer != "+OK" {
+            return answer;
+        }
+        let header = self.line();
+        let body = if header.starts_with("MSG") { self.line() } else { header };
+        self.command("UNSUB 1\r\n");
+        body
     }
 }
 
