@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lcc_eval::nats::{NatsOptions, NatsTransport};
+use lcc_eval::nats::{NatsAuth, NatsOptions, NatsTls, NatsTransport};
 use lcc_eval::node::Node;
 use lcc_eval::{Answer, Atom, Model, PeerSpec, Providers, Term};
 
@@ -41,7 +41,9 @@ fn main() {
     let rounds: i64 = args.next().map_or(2000, |n| n.parse().expect("a number of rounds"));
     let options = NatsOptions {
         url: url.clone(),
-        user: None,
+        auth: NatsAuth::Anonymous,
+        tls: NatsTls::default(),
+        inbox_prefix: None,
         heartbeat: Duration::from_secs(1),
     };
     let parsed = lcc_syntax::parse(lcc_syntax::FileId(0), MODEL);

@@ -27,6 +27,7 @@
 //! Ids must be valid subject tokens (no `.`, `*`, `>` or white space).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -57,10 +58,46 @@ const MAX_ACK_PENDING: i64 = 100_000;
 pub struct NatsOptions {
     /// The server URL, e.g. `nats://127.0.0.1:4222` (`tls://` for TLS).
     pub url: String,
-    /// User name and password, if the server asks for them.
-    pub user: Option<(String, String)>,
+    /// How the node proves who it is.
+    pub auth: NatsAuth,
+    /// TLS settings (TLS is required when any is given or the URL is `tls://`).
+    pub tls: NatsTls,
+    /// The prefix of the subjects replies come back on (default `_INBOX`), e.g.
+    /// `_INBOX.pm1`, so that the server can let each peer subscribe only under
+    /// its own prefix.
+    pub inbox_prefix: Option<String>,
     /// How often a node re-announces its roles (entries expire after three).
     pub heartbeat: Duration,
+}
+
+/// A node's credentials.
+#[derive(Debug, Clone, Default)]
+pub enum NatsAuth {
+    /// None (a server without authorisation).
+    #[default]
+    Anonymous,
+    /// User name and password.
+    Password {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// An nkey: the user's seed (`SU...`); the server knows its public key.
+    Nkey(String),
+    /// A NATS credentials file (user JWT and nkey seed, decentralised auth).
+    CredentialsFile(PathBuf),
+}
+
+/// TLS settings for the connection.
+#[derive(Debug, Clone, Default)]
+pub struct NatsTls {
+    /// PEM file of the certificate authorities to trust for the server
+    /// (besides the system's).
+    pub ca: Option<PathBuf>,
+    /// PEM files of a client certificate and its key, for servers that verify
+    /// clients.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 /// A directory announcement on the wire.
@@ -139,9 +176,27 @@ impl NatsTransport {
             .build()
             .map_err(|e| TransportError(format!("start the I/O runtime: {e}")))?;
         let (client, jetstream) = runtime.block_on(async {
-            let mut connect = async_nats::ConnectOptions::new().name("lcc peer");
-            if let Some((user, password)) = &options.user {
-                connect = connect.user_and_password(user.clone(), password.clone());
+            let mut connect = match &options.auth {
+                NatsAuth::Anonymous => async_nats::ConnectOptions::new(),
+                NatsAuth::Password { user, password } => {
+                    async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+                }
+                NatsAuth::Nkey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
+                NatsAuth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
+                    .await
+                    .map_err(|e| TransportError(format!("read the credentials file {}: {e}", path.display())))?,
+            }
+            .name("lcc peer");
+            if let Some(ca) = &options.tls.ca {
+                connect = connect.require_tls(true).add_root_certificates(ca.clone());
+            }
+            if let Some((cert, key)) = &options.tls.client {
+                connect = connect
+                    .require_tls(true)
+                    .add_client_certificate(cert.clone(), key.clone());
+            }
+            if let Some(prefix) = &options.inbox_prefix {
+                connect = connect.custom_inbox_prefix(prefix);
             }
             let client = connect
                 .connect(options.url.as_str())

@@ -13,10 +13,13 @@ Examples (one per host; the same model and facts everywhere):
   lcc peer stdlib/examples/greeter.lcc --id bob --role responder --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
   lcc peer stdlib/examples/greeter.lcc --id alice --role greeter --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
   LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
+  lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --nkey pm1.nk --tls-ca ca.pem
 
 The server needs JetStream (nats-server -js). The peer announces the roles it
 plays, receives from its durable inbox, prints its trace when it ends and
-withdraws from the directory; SIGINT or SIGTERM stops it cleanly.
+withdraws from the directory; SIGINT or SIGTERM stops it cleanly. Replies from
+the server come back under `_INBOX.ID.`, so the server can restrict each peer's
+subscriptions (docs/distributed.md, Security).
 
 Exit status: 0 when the peer finished its role, 1 when it was stopped (signal)
 before finishing, 2 on bad input, an unreachable server, an error during the run
@@ -39,8 +42,25 @@ pub struct PeerArgs {
     nats: String,
     /// NATS user name; the password is read from the environment variable
     /// `LCC_NATS_PASSWORD`.
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", conflicts_with_all = ["nkey", "creds"])]
     user: Option<String>,
+    /// A file holding this peer's NATS nkey seed (`SU...`, as `nk -gen user` writes it).
+    #[arg(long, value_name = "FILE", conflicts_with = "creds")]
+    nkey: Option<PathBuf>,
+    /// A NATS credentials file (user JWT and nkey seed).
+    #[arg(long, value_name = "FILE")]
+    creds: Option<PathBuf>,
+    /// PEM file of the certificate authorities that sign the server's
+    /// certificate (TLS is required then).
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
+    /// PEM file of this peer's client certificate, for servers that verify
+    /// clients (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM file of the client certificate's private key (with --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// A facts file scripting constraints (repeatable; later files take precedence).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,
@@ -67,7 +87,7 @@ pub fn run(_: PeerArgs) -> u8 {
 pub fn run(args: PeerArgs) -> u8 {
     use std::io::Write;
 
-    use lcc_eval::nats::{NatsOptions, NatsTransport};
+    use lcc_eval::nats::{NatsAuth, NatsOptions, NatsTls, NatsTransport};
     use lcc_eval::node::{Node, NodeEnd};
     use lcc_eval::parse_peers;
 
@@ -86,16 +106,32 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
     };
-    let user = match args.user {
-        Some(user) => match std::env::var("LCC_NATS_PASSWORD") {
-            Ok(password) => Some((user, password)),
+    let auth = if let Some(user) = args.user {
+        match std::env::var("LCC_NATS_PASSWORD") {
+            Ok(password) => NatsAuth::Password { user, password },
             Err(_) => return usage_error("--user needs the password in the environment variable LCC_NATS_PASSWORD"),
-        },
-        None => None,
+        }
+    } else if let Some(path) = args.nkey {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match text.split_whitespace().find(|word| word.starts_with("SU")) {
+                Some(seed) => NatsAuth::Nkey(seed.to_string()),
+                None => return usage_error(&format!("--nkey {}: no user seed (SU...) in the file", path.display())),
+            },
+            Err(e) => return usage_error(&format!("--nkey {}: {e}", path.display())),
+        }
+    } else if let Some(path) = args.creds {
+        NatsAuth::CredentialsFile(path)
+    } else {
+        NatsAuth::Anonymous
     };
     let options = NatsOptions {
         url: args.nats.clone(),
-        user,
+        auth,
+        tls: NatsTls {
+            ca: args.tls_ca,
+            client: args.tls_cert.zip(args.tls_key),
+        },
+        inbox_prefix: Some(format!("_INBOX.{}", me.id)),
         heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(10)),
     };
     let transport = match NatsTransport::connect(&options) {
