@@ -1,7 +1,8 @@
 //! Failures over a real NATS server on loopback: a partner killed mid-negotiation
 //! (the asker recovers through an `after` timeout), the server killed and
 //! restarted mid-run (no message lost), a peer killed with messages in its inbox
-//! and restarted (it receives each exactly once), and a clean stop on SIGTERM.
+//! and restarted (it receives each exactly once), a restarted sender's messages
+//! not taken for duplicates of its earlier run's, and a clean stop on SIGTERM.
 
 #![cfg(feature = "nats")]
 
@@ -136,4 +137,38 @@ fn restarted_peer_receives_its_unreceived_messages_exactly_once() {
         );
     }
     assert_eq!(unacknowledged(&server, "c1"), 0);
+}
+
+/// The sender sends once and lingers; killed and restarted, it sends again.
+const RESEND: &str = "
+a(sender, S) :: m(1) => a(collector, C) then null <- after(3000)
+
+a(collector, C) :: m(X) <= a(sender, S) then m(Y) <= a(sender, S)
+";
+
+#[test]
+fn restarted_sender_is_not_taken_for_a_duplicate() {
+    let model = temp_model("resend", RESEND);
+    let server = Server::start("resend");
+    let collector = peer(&model, "c1", "collector", &server.url, &LIMIT);
+    std::thread::sleep(Duration::from_millis(400));
+    let mut sender = peer(&model, "s1", "sender", &server.url, &LIMIT);
+    std::thread::sleep(Duration::from_millis(1000));
+    sender.kill().unwrap();
+    let _ = sender.wait();
+    let sender = peer(&model, "s1", "sender", &server.url, &LIMIT);
+    let out = finish(sender, Duration::from_secs(20));
+    assert!(out.status.success(), "sender: {}", String::from_utf8_lossy(&out.stderr));
+    let out = finish(collector, Duration::from_secs(20));
+    let trace = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "collector: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        trace.matches(" receives m(1) from a(sender, s1) ").count(),
+        2,
+        "{trace}"
+    );
 }
