@@ -80,14 +80,16 @@ fn sigterm_stops_a_peer_cleanly() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("enters role answerer"));
 }
 
-/// Three messages reach the collector's process while it waits 2.5 s before
-/// receiving anything; it is killed (SIGKILL) and restarted with the same Id.
-/// After the three it waits a second for a fourth (a duplicate) that must not come.
+/// Three messages reach the collector's process while it waits 4 s before
+/// receiving anything (a step fires at 1.5 s with them in its inbox, which must
+/// not settle them); it is killed (SIGKILL) at about 2.4 s and restarted with
+/// the same Id. After the three it waits a second for a fourth (a duplicate)
+/// that must not come.
 const COLLECT: &str = "
 a(sender, S) :: m(1) => a(collector, C) then m(2) => a(collector, C) then m(3) => a(collector, C)
 
 a(collector, C) ::
-  null <- after(2500) then
+  null <- after(1500) then null <- after(2500) then
   m(X) <= a(sender, S) then m(Y) <= a(sender, S) then m(Z) <= a(sender, S) then
   ( m(W) <= a(sender, S) or null <- after(1000) )
 ";
@@ -111,7 +113,7 @@ fn restarted_peer_receives_its_unreceived_messages_exactly_once() {
     let out = finish(sender, Duration::from_secs(20));
     assert!(out.status.success(), "sender: {}", String::from_utf8_lossy(&out.stderr));
     // The three messages are in c1's process, not yet received by a step.
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1800));
     assert_eq!(unacknowledged(&server, "c1"), 3);
     collector.kill().unwrap();
     let first = collector.wait_with_output().unwrap();
