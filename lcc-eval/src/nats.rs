@@ -232,6 +232,12 @@ impl NatsTransport {
         })
     }
 
+    /// The connection, for other services on the same server (e.g. the VMM
+    /// constraints of `lcc datacentre`); its I/O runs on this transport's runtime.
+    pub fn client(&self) -> async_nats::Client {
+        self.client.clone()
+    }
+
     fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>) -> Result<(), TransportError> {
         let client = self.client.clone();
         self.runtime.block_on(async move {

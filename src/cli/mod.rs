@@ -1,6 +1,7 @@
 //! The `lcc` command line: argument parsing and dispatch to one module per command.
 
 mod check;
+mod datacentre;
 mod files;
 mod fmt;
 mod lsp;
@@ -9,6 +10,8 @@ mod peer;
 mod run;
 mod simulate;
 mod verify;
+#[cfg(feature = "nats")]
+mod vmm_remote;
 
 use std::process::ExitCode;
 
@@ -59,6 +62,9 @@ enum Command {
     /// Run one peer in this process, exchanging messages and roles through a NATS server.
     #[command(after_help = peer::EXAMPLES)]
     Peer(Box<peer::PeerArgs>),
+    /// Serve a simulated datacentre's VMM constraints to `lcc peer --datacentre` processes over NATS.
+    #[command(after_help = datacentre::EXAMPLES)]
+    Datacentre(datacentre::DatacentreArgs),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -78,5 +84,6 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(*args),
         Command::Lsp(args) => lsp::run(args),
         Command::Peer(args) => peer::run(*args),
+        Command::Datacentre(args) => datacentre::run(args),
     })
 }

@@ -14,6 +14,7 @@ Examples (one per host; the same model and facts everywhere):
   lcc peer stdlib/examples/greeter.lcc --id alice --role greeter --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
   LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
   lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --nkey pm1.nk --tls-ca ca.pem
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
 
 The server needs JetStream (nats-server -js). The peer announces the roles it
 plays, receives from its durable inbox, prints its trace when it ends and
@@ -64,6 +65,15 @@ pub struct PeerArgs {
     /// A facts file scripting constraints (repeatable; later files take precedence).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,
+    /// Take the VMM constraints (stdlib/vmm/constraints.lcc) from the
+    /// datacentre service on the same NATS server (`lcc datacentre`); the
+    /// peer's Id names the PM it manages.
+    #[arg(long)]
+    datacentre: bool,
+    /// Seed of the random pick of a recipient for a send to an unbound Id
+    /// (without it: the lowest Id).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// How often the peer re-announces its roles, in milliseconds (directory
     /// entries expire after three missed announcements).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -98,10 +108,6 @@ pub fn run(args: PeerArgs) -> u8 {
         Err(message) => return usage_error(&message),
     };
     let super::model_file::LoadedModel { mut sources, model, .. } = loaded;
-    let providers = match super::model_file::providers(&mut sources, &args.facts, &model) {
-        Ok(providers) => providers,
-        Err(message) => return usage_error(&message),
-    };
     let me = match parse_peers(&format!("{}={}", args.role, args.id)).map(|mut p| p.remove(0)) {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
@@ -138,7 +144,21 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return usage_error(&e.to_string()),
     };
+    let mut base = lcc_eval::Providers::with_builtins();
+    if args.datacentre {
+        match super::vmm_remote::providers(transport.client(), me.id.name()) {
+            Ok(vmm) => base.extend(&vmm),
+            Err(message) => return usage_error(&message),
+        };
+    }
+    let providers = match super::model_file::providers_over(base, &mut sources, &args.facts, &model) {
+        Ok(providers) => providers,
+        Err(message) => return usage_error(&message),
+    };
     let mut node = Node::new(&model, providers, transport);
+    if let Some(seed) = args.seed {
+        node = node.pick(SeededPick::new(seed, me.id.name()));
+    }
     if let Some(secs) = args.max_time {
         match std::time::Duration::try_from_secs_f64(secs) {
             Ok(limit) => node = node.max_time(limit),
@@ -173,6 +193,28 @@ pub fn run(args: PeerArgs) -> u8 {
             EXIT_FINDINGS
         }
         NodeEnd::Limit(e) => usage_error(&e.message),
+    }
+}
+
+/// A send to an unbound Id goes to a candidate drawn at random, from a
+/// generator seeded with `--seed` and the peer's Id.
+#[cfg(feature = "nats")]
+struct SeededPick(std::sync::Mutex<lcc_vmm::rng::Rng>);
+
+#[cfg(feature = "nats")]
+impl SeededPick {
+    fn new(seed: u64, id: &str) -> SeededPick {
+        let id = id.bytes().fold(0u64, |h, b| lcc_vmm::rng::mix(h ^ u64::from(b)));
+        SeededPick(std::sync::Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
+            seed ^ id,
+        ))))
+    }
+}
+
+#[cfg(feature = "nats")]
+impl lcc_eval::PickPolicy for SeededPick {
+    fn pick(&self, _: &lcc_eval::State, candidates: &[usize]) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).below(candidates.len())
     }
 }
 
