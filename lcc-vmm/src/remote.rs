@@ -294,3 +294,79 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constraints::ConstraintConfig;
+    use crate::sim::SimConfig;
+    use crate::sim::workload::ClusterSpec;
+
+    fn service() -> ConstraintService<crate::sim::Simulator> {
+        let dc = ClusterSpec::scaled(3, 6).build(SimConfig::default(), 1);
+        let config = RunConfig {
+            rounds: 3,
+            ..RunConfig::default()
+        };
+        ConstraintService::new(VmmConstraints::new(dc, ConstraintConfig::default()), &config).unwrap()
+    }
+
+    fn get_peer_state(token: u64) -> CallRequest {
+        CallRequest {
+            v: REMOTE_VERSION,
+            token,
+            peer: "pm0".into(),
+            role: "monitor".into(),
+            name: "getPeerState".into(),
+            args: vec![WireTerm::from_term(&Term::Var(lcc_eval::Var(0)))],
+        }
+    }
+
+    #[test]
+    fn a_second_reading_in_one_interval_is_pending_until_the_clock_reaches_the_next() {
+        let s = service();
+        assert!(
+            s.constraints()
+                .iter()
+                .any(|c| c.name == "getPeerState" && c.modes == "-")
+        );
+        let first = s.call(&get_peer_state(1));
+        let reply = CallReply::of(&first);
+        assert!(matches!(&reply, CallReply::Succeeded(v) if v.len() == 1), "{reply:?}");
+        assert_eq!(reply.answer(), Some(first));
+        assert_eq!(s.callers(), 1);
+        let Answer::Pending(second) = s.call(&get_peer_state(2)) else {
+            panic!("pending expected")
+        };
+        assert!(!s.advance(9_999).unwrap());
+        assert_eq!(second.answer(), None);
+        assert!(!s.advance(10_000).unwrap());
+        assert!(matches!(second.answer(), Some(Answer::Succeeded(_))));
+        assert!(s.advance(u64::MAX).unwrap(), "the end of 3 rounds");
+        let (report, placement) = s.finish(0).unwrap().unwrap();
+        assert_eq!(report.duration, 30_000);
+        assert!(placement.faults().is_empty(), "{:?}", placement.faults());
+        assert_eq!(placement.vms.len(), 6);
+        assert!(
+            matches!(s.call(&get_peer_state(3)), Answer::Pending(_)),
+            "time stands still"
+        );
+        assert!(s.finish(0).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_calls_are_errors() {
+        let s = service();
+        let mut call = get_peer_state(1);
+        call.v = 2;
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("version 2")));
+        let mut call = get_peer_state(1);
+        call.name = "nosuch".into();
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a VMM constraint")));
+        let mut call = get_peer_state(1);
+        call.peer = "pm9".into();
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a PM")));
+        let json = serde_json::to_string(&CallReply::Failed).unwrap();
+        assert_eq!(json, r#""failed""#);
+    }
+}
