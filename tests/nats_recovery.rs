@@ -2,7 +2,8 @@
 //! (the asker recovers through an `after` timeout), the server killed and
 //! restarted mid-run (no message lost), a peer killed with messages in its inbox
 //! and restarted (it receives each exactly once), a restarted sender's messages
-//! not taken for duplicates of its earlier run's, and a clean stop on SIGTERM.
+//! not taken for duplicates of its earlier run's, and a clean stop on SIGTERM
+//! (within 5 s even when the server is gone).
 
 #![cfg(feature = "nats")]
 
@@ -78,6 +79,34 @@ fn sigterm_stops_a_peer_cleanly() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("enters role answerer"));
+}
+
+#[test]
+fn sigterm_stops_a_peer_whose_server_is_gone() {
+    let model = temp_model("sigterm-gone", ASK);
+    let mut server = Server::start("sigterm-gone");
+    let answerer = peer(&model, "b1", "answerer", &server.url, &LIMIT);
+    std::thread::sleep(Duration::from_millis(500));
+    server.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &answerer.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let out = finish(answerer, Duration::from_secs(15));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("announce: the server did not confirm within 5 s"),
+        "{stderr}"
+    );
 }
 
 /// Three messages reach the collector's process while it waits 4 s before

@@ -42,6 +42,10 @@ use crate::wire::{Envelope, WIRE_VERSION};
 /// How long a send is retried (e.g. while the server restarts) before it fails.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long withdrawing from the directory may wait for the server (a peer
+/// that stops because its server is gone must not hang).
+pub const WITHDRAW_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The JetStream stream holding every inbox.
 pub const STREAM: &str = "LCC_INBOX";
 
@@ -238,14 +242,25 @@ impl NatsTransport {
         self.client.clone()
     }
 
-    fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>) -> Result<(), TransportError> {
+    /// Publishes a directory entry, giving up after `limit` (a flush waits
+    /// for the server, e.g. while it restarts).
+    fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>, limit: Duration) -> Result<(), TransportError> {
         let client = self.client.clone();
-        self.runtime.block_on(async move {
+        let publish = async move {
             client
                 .publish(format!("lcc.dir.{me}"), announcement(me, roles).into())
                 .await
                 .map_err(|e| error("announce")(e.to_string()))?;
             client.flush().await.map_err(|e| error("announce")(e.to_string()))
+        };
+        let published = self
+            .runtime
+            .block_on(async move { tokio::time::timeout(limit, publish).await });
+        published.unwrap_or_else(|_| {
+            Err(TransportError(format!(
+                "announce: the server did not confirm within {} s",
+                limit.as_secs()
+            )))
         })
     }
 }
@@ -434,12 +449,12 @@ impl Transport for NatsTransport {
 
     fn announce(&mut self, me: Atom, roles: &[Atom]) -> Result<(), TransportError> {
         lock(&self.shared).mine = Some((me, roles.to_vec()));
-        self.publish_announcement(me, Some(roles))
+        self.publish_announcement(me, Some(roles), DELIVERY_TIMEOUT)
     }
 
     fn withdraw(&mut self, me: Atom) -> Result<(), TransportError> {
         lock(&self.shared).mine = None;
-        self.publish_announcement(me, None)
+        self.publish_announcement(me, None, WITHDRAW_TIMEOUT)
     }
 
     fn directory(&self) -> Directory {
