@@ -2,6 +2,8 @@
 //! a real NATS server, the VMM constraints served by `lcc datacentre`, against
 //! the in-process run (`lcc simulate`) with the same seed.
 
+#![cfg(feature = "nats")]
+
 mod nats_support;
 
 use std::collections::BTreeSet;
