@@ -25,6 +25,8 @@ done
 # --- lcc peer over NATS (issue 7): the tests/nats_*.rs tests start Debian's
 # nats-server (bookworm: 2.9.10) with JetStream on a loopback port.
 need nats-server
+# tests/nats_security.rs makes its TLS test certificates with openssl.
+need openssl
 # --- end NATS
 
 if ((${#apt_packages[@]})); then

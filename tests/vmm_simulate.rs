@@ -107,6 +107,40 @@ fn consolidation_powers_off_pms() {
 }
 
 #[test]
+fn the_placement_names_every_vm_once_on_a_pm_that_is_on() {
+    let file = temp("placement.json");
+    let file_arg = file.display().to_string();
+    let r = json(&[
+        "simulate",
+        "stdlib/vmm/consolidation.lcc",
+        "--goal",
+        "consolidate",
+        "--seed",
+        "2",
+        "--rounds",
+        "60",
+        "--json",
+        "--placement",
+        &file_arg,
+    ]);
+    let p: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let vms = p["vms"].as_object().unwrap();
+    assert_eq!(vms.len(), 50);
+    for (vm, place) in vms {
+        let host = place["host"].as_str().unwrap();
+        assert_eq!(place["active_on"], serde_json::json!([host]), "{vm}");
+        assert_eq!(p["pms"][host]["power"], "On", "{vm} on {host}");
+    }
+    let pms = p["pms"].as_object().unwrap();
+    assert_eq!(pms.len(), 15);
+    let off = pms.values().filter(|pm| pm["power"] != "On").count() as u64;
+    assert_eq!(off, r["pms_powered_off"].as_u64().unwrap());
+    let outside = pms.values().filter(|pm| pm["in_band"] == false).count() as u64;
+    assert_eq!(outside, r["outside_band_at_end"].as_u64().unwrap());
+}
+
+#[test]
 fn a_policy_that_cannot_be_read_is_a_usage_error() {
     let out = lcc(&["simulate", "no/such/policy.lcc"]);
     assert_eq!(out.status.code(), Some(2));

@@ -3,12 +3,18 @@
 //!
 //! * **Inboxes.** Peer `P`'s messages from peer `S` are published on subject
 //!   `lcc.inbox.P.S` into the JetStream stream `LCC_INBOX` (file storage,
-//!   subjects `lcc.inbox.>`), each with the header `Nats-Msg-Id: S/seq`, so the
+//!   subjects `lcc.inbox.>`, work-queue retention: a message stays until it is
+//!   acknowledged), each with the header `Nats-Msg-Id: S/run/seq`, so the
 //!   server drops a re-sent duplicate. A send returns once the server has
 //!   stored the message (retried until then, for up to [`DELIVERY_TIMEOUT`]).
-//!   `P` reads through its durable consumer `peer_P` (filter `lcc.inbox.P.*`,
-//!   explicit acks): messages sent while `P` or the server was down are
-//!   delivered when they are back. The node drops duplicates by `(S, seq)`.
+//!   `P` reads through its consumer `peer_P` (filter `lcc.inbox.P.*`, explicit
+//!   acks) and acknowledges a message only when the node
+//!   [settles](Transport::settle) it, i.e. once a step has received it. When
+//!   `P` starts it replaces the consumer with a fresh one, which hands it, in
+//!   stream order, every message still stored: those sent while `P` or the
+//!   server was down and those an earlier run of `P` had taken into its inbox
+//!   but not received. The node drops duplicates by message Id. Two processes
+//!   must not run the same Id at once.
 //! * **Sender check.** An envelope whose sender Id is not the last token of its
 //!   subject is rejected and logged; with subject permissions that allow user
 //!   `S` to publish only on `lcc.inbox.*.S`, no peer can pose as another.
@@ -21,6 +27,7 @@
 //! Ids must be valid subject tokens (no `.`, `*`, `>` or white space).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -35,18 +42,66 @@ use crate::wire::{Envelope, WIRE_VERSION};
 /// How long a send is retried (e.g. while the server restarts) before it fails.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long withdrawing from the directory may wait for the server (a peer
+/// that stops because its server is gone must not hang).
+pub const WITHDRAW_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The JetStream stream holding every inbox.
 pub const STREAM: &str = "LCC_INBOX";
+
+/// How long a message handed to a node may stay unacknowledged (waiting in the
+/// peer's inbox) before the server offers it again: long, since a restarted
+/// peer gets its unreceived messages from a fresh consumer, not by redelivery.
+const ACK_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// How many unacknowledged messages one inbox may hold.
+const MAX_ACK_PENDING: i64 = 100_000;
 
 /// How to reach the server.
 #[derive(Debug, Clone)]
 pub struct NatsOptions {
     /// The server URL, e.g. `nats://127.0.0.1:4222` (`tls://` for TLS).
     pub url: String,
-    /// User name and password, if the server asks for them.
-    pub user: Option<(String, String)>,
+    /// How the node proves who it is.
+    pub auth: NatsAuth,
+    /// TLS settings (TLS is required when any is given or the URL is `tls://`).
+    pub tls: NatsTls,
+    /// The prefix of the subjects replies come back on (default `_INBOX`), e.g.
+    /// `_INBOX.pm1`, so that the server can let each peer subscribe only under
+    /// its own prefix.
+    pub inbox_prefix: Option<String>,
     /// How often a node re-announces its roles (entries expire after three).
     pub heartbeat: Duration,
+}
+
+/// A node's credentials.
+#[derive(Debug, Clone, Default)]
+pub enum NatsAuth {
+    /// None (a server without authorisation).
+    #[default]
+    Anonymous,
+    /// User name and password.
+    Password {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// An nkey: the user's seed (`SU...`); the server knows its public key.
+    Nkey(String),
+    /// A NATS credentials file (user JWT and nkey seed, decentralised auth).
+    CredentialsFile(PathBuf),
+}
+
+/// TLS settings for the connection.
+#[derive(Debug, Clone, Default)]
+pub struct NatsTls {
+    /// PEM file of the certificate authorities to trust for the server
+    /// (besides the system's).
+    pub ca: Option<PathBuf>,
+    /// PEM files of a client certificate and its key, for servers that verify
+    /// clients.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 /// A directory announcement on the wire.
@@ -66,6 +121,8 @@ struct Shared {
     mine: Option<(Atom, Vec<Atom>)>,
     /// The node's channel.
     inbound: Option<mpsc::Sender<Inbound>>,
+    /// Messages handed to the node and not settled yet, by message Id.
+    unsettled: HashMap<String, Vec<jetstream::Message>>,
 }
 
 impl Shared {
@@ -123,24 +180,51 @@ impl NatsTransport {
             .build()
             .map_err(|e| TransportError(format!("start the I/O runtime: {e}")))?;
         let (client, jetstream) = runtime.block_on(async {
-            let mut connect = async_nats::ConnectOptions::new().name("lcc peer");
-            if let Some((user, password)) = &options.user {
-                connect = connect.user_and_password(user.clone(), password.clone());
+            let mut connect = match &options.auth {
+                NatsAuth::Anonymous => async_nats::ConnectOptions::new(),
+                NatsAuth::Password { user, password } => {
+                    async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+                }
+                NatsAuth::Nkey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
+                NatsAuth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
+                    .await
+                    .map_err(|e| TransportError(format!("read the credentials file {}: {e}", path.display())))?,
+            }
+            .name("lcc peer");
+            if let Some(ca) = &options.tls.ca {
+                connect = connect.require_tls(true).add_root_certificates(ca.clone());
+            }
+            if let Some((cert, key)) = &options.tls.client {
+                connect = connect
+                    .require_tls(true)
+                    .add_client_certificate(cert.clone(), key.clone());
+            }
+            if let Some(prefix) = &options.inbox_prefix {
+                connect = connect.custom_inbox_prefix(prefix);
             }
             let client = connect
                 .connect(options.url.as_str())
                 .await
                 .map_err(|e| error("connect to the NATS server")(e.to_string()))?;
             let js = jetstream::new(client.clone());
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: STREAM.into(),
-                subjects: vec!["lcc.inbox.>".into()],
-                storage: jetstream::stream::StorageType::File,
-                duplicate_window: Duration::from_secs(120),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| error("create the inbox stream")(e.to_string()))?;
+            let stream = js
+                .get_or_create_stream(jetstream::stream::Config {
+                    name: STREAM.into(),
+                    subjects: vec!["lcc.inbox.>".into()],
+                    storage: jetstream::stream::StorageType::File,
+                    retention: jetstream::stream::RetentionPolicy::WorkQueue,
+                    duplicate_window: Duration::from_secs(120),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| error("create the inbox stream")(e.to_string()))?;
+            let retention = stream.cached_info().config.retention;
+            if retention != jetstream::stream::RetentionPolicy::WorkQueue {
+                return Err(TransportError(format!(
+                    "the stream {STREAM} exists with {retention:?} retention; lcc needs work-queue \
+                     retention (remove the stream, e.g. `nats stream rm {STREAM}`, and start again)"
+                )));
+            }
             Ok::<_, TransportError>((client, js))
         })?;
         Ok(NatsTransport {
@@ -152,14 +236,31 @@ impl NatsTransport {
         })
     }
 
-    fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>) -> Result<(), TransportError> {
+    /// The connection, for other services on the same server (e.g. the VMM
+    /// constraints of `lcc datacentre`); its I/O runs on this transport's runtime.
+    pub fn client(&self) -> async_nats::Client {
+        self.client.clone()
+    }
+
+    /// Publishes a directory entry, giving up after `limit` (a flush waits
+    /// for the server, e.g. while it restarts).
+    fn publish_announcement(&self, me: Atom, roles: Option<&[Atom]>, limit: Duration) -> Result<(), TransportError> {
         let client = self.client.clone();
-        self.runtime.block_on(async move {
+        let publish = async move {
             client
                 .publish(format!("lcc.dir.{me}"), announcement(me, roles).into())
                 .await
                 .map_err(|e| error("announce")(e.to_string()))?;
             client.flush().await.map_err(|e| error("announce")(e.to_string()))
+        };
+        let published = self
+            .runtime
+            .block_on(async move { tokio::time::timeout(limit, publish).await });
+        published.unwrap_or_else(|_| {
+            Err(TransportError(format!(
+                "announce: the server did not confirm within {} s",
+                limit.as_secs()
+            )))
         })
     }
 }
@@ -182,21 +283,31 @@ impl Transport for NatsTransport {
                 .get_stream(STREAM)
                 .await
                 .map_err(|e| error("open the inbox stream")(e.to_string()))?;
+            // A fresh consumer: an earlier run's unacknowledged messages come
+            // first, at once, instead of after the acknowledgement wait.
+            let name = format!("peer_{me}");
+            if stream.consumer_info(&name).await.is_ok() {
+                stream
+                    .delete_consumer(&name)
+                    .await
+                    .map_err(|e| error("replace the inbox consumer")(e.to_string()))?;
+            }
             stream
-                .get_or_create_consumer(
-                    &format!("peer_{me}"),
-                    jetstream::consumer::pull::Config {
-                        durable_name: Some(format!("peer_{me}")),
-                        filter_subject: format!("lcc.inbox.{me}.*"),
-                        ack_policy: jetstream::consumer::AckPolicy::Explicit,
-                        ..Default::default()
-                    },
-                )
+                .create_consumer(jetstream::consumer::pull::Config {
+                    durable_name: Some(name),
+                    filter_subject: format!("lcc.inbox.{me}.*"),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ack_wait: ACK_WAIT,
+                    max_ack_pending: MAX_ACK_PENDING,
+                    ..Default::default()
+                })
                 .await
                 .map_err(|e| error("open the inbox")(e.to_string()))
         })?;
-        // Inbox: deliver, then acknowledge (at least once; the node de-duplicates).
+        // Inbox: hand each message to the node; acknowledge it when the node
+        // settles it (rejected ones at once).
         let tx = inbound.clone();
+        let shared = self.shared.clone();
         self.runtime.spawn(async move {
             loop {
                 let Ok(mut messages) = consumer.messages().await else {
@@ -208,9 +319,12 @@ impl Transport for NatsTransport {
                     let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
                     match Envelope::from_json(&message.payload) {
                         Ok(envelope) if envelope.from.id == sender => {
+                            let id = envelope.message_id();
+                            lock(&shared).unsettled.entry(id).or_default().push(message);
                             if tx.send(Inbound::Message(envelope)).is_err() {
                                 return;
                             }
+                            continue;
                         }
                         Ok(envelope) => eprintln!(
                             "rejected message {}: it claims sender `{}` but was published by `{sender}`",
@@ -320,14 +434,27 @@ impl Transport for NatsTransport {
         })
     }
 
+    fn settle(&mut self, envelope: &Envelope) -> Result<(), TransportError> {
+        let copies = lock(&self.shared).unsettled.remove(&envelope.message_id());
+        // An acknowledgement is queued on the connection here and flushed with
+        // the next publication (at the latest when the node withdraws). One that
+        // is lost (the server was down) only means that the server offers the
+        // message again after the acknowledgement wait, and the node drops and
+        // settles that copy as a duplicate.
+        for message in copies.unwrap_or_default() {
+            let _ = self.runtime.block_on(message.ack());
+        }
+        Ok(())
+    }
+
     fn announce(&mut self, me: Atom, roles: &[Atom]) -> Result<(), TransportError> {
         lock(&self.shared).mine = Some((me, roles.to_vec()));
-        self.publish_announcement(me, Some(roles))
+        self.publish_announcement(me, Some(roles), DELIVERY_TIMEOUT)
     }
 
     fn withdraw(&mut self, me: Atom) -> Result<(), TransportError> {
         lock(&self.shared).mine = None;
-        self.publish_announcement(me, None)
+        self.publish_announcement(me, None, WITHDRAW_TIMEOUT)
     }
 
     fn directory(&self) -> Directory {

@@ -10,6 +10,12 @@
 //! stand-in's inbox are taken out and handed to the transport. Messages that
 //! arrive are appended to the peer's inbox in arrival order (so the oldest
 //! matching message of each sender is received first), duplicates dropped.
+//! A message is [settled](Transport::settle) with the transport only once a
+//! step has received it (taken it out of the inbox), so a transport that keeps
+//! inboxes outside the process hands a restarted peer every message its
+//! earlier run had not received yet. Each run of a node numbers its messages
+//! under a run number of its own (its start time in microseconds), so a
+//! restarted sender's messages are never taken for duplicates.
 //!
 //! A node sleeps on its channel while its peer cannot step: it is woken by a
 //! message, a directory change, a pending constraint answer (e.g. `after/1`'s
@@ -17,7 +23,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::atom::Atom;
 use crate::constraint::{Pending, Providers};
@@ -149,7 +155,14 @@ impl<'m, T: Transport> Node<'m, T> {
         let mut directory = self.transport.directory();
         let mut roles = state.peer(0).roles(model);
         self.transport.announce(me, &roles).map_err(transport_error)?;
-        let mut seen: HashSet<(Atom, u64)> = HashSet::new();
+        let run = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX));
+        // Ids of the messages accepted, and of those a step received (settled).
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut received: HashSet<String> = HashSet::new();
+        // Accepted messages still in the inbox, with their envelopes.
+        let mut unreceived: Vec<(Arc<Message>, Envelope)> = Vec::new();
         let mut pending: HashMap<u64, Pending> = HashMap::new();
         let mut seq: u64 = 0;
         let mut steps: u64 = 0;
@@ -168,12 +181,20 @@ impl<'m, T: Transport> Node<'m, T> {
             }
             if let Some(item) = next {
                 match item {
-                    Inbound::Message(envelope) => {
-                        if let Some(message) = self.accept(me, &envelope, &mut seen) {
-                            state = with_message(&state, message);
+                    Inbound::Message(envelope) => match self.accept(me, &envelope, &seen) {
+                        Arrival::New(message) => {
+                            seen.insert(envelope.message_id());
+                            let message = Arc::new(message);
+                            state = with_message(&state, message.clone());
+                            unreceived.push((message, envelope));
                             ready = true;
                         }
-                    }
+                        // A copy of a message still in the inbox is settled with it.
+                        Arrival::Duplicate if !received.contains(&envelope.message_id()) => {}
+                        Arrival::Duplicate | Arrival::Rejected => {
+                            self.transport.settle(&envelope).map_err(transport_error)?;
+                        }
+                    },
                     Inbound::Directory(d) => {
                         directory = d;
                         ready = true;
@@ -213,8 +234,17 @@ impl<'m, T: Transport> Node<'m, T> {
                     for message in outgoing {
                         seq += 1;
                         self.transport
-                            .deliver(&Envelope::new(&message, seq))
+                            .deliver(&Envelope::new(&message, run, seq))
                             .map_err(transport_error)?;
+                    }
+                    let inbox: HashSet<*const Message> = state.peers[0].inbox.iter().map(Arc::as_ptr).collect();
+                    let (kept, taken): (Vec<_>, Vec<_>) = unreceived
+                        .drain(..)
+                        .partition(|(message, _)| inbox.contains(&Arc::as_ptr(message)));
+                    unreceived = kept;
+                    for (_, envelope) in taken {
+                        self.transport.settle(&envelope).map_err(transport_error)?;
+                        received.insert(envelope.message_id());
                     }
                     let now = state.peer(0).roles(model);
                     if now != roles {
@@ -258,35 +288,45 @@ impl<'m, T: Transport> Node<'m, T> {
         ))
     }
 
-    /// The message an envelope carries if it is new and for `me`; reports and
-    /// drops the others.
-    fn accept(&mut self, me: Atom, envelope: &Envelope, seen: &mut HashSet<(Atom, u64)>) -> Option<Message> {
+    /// What an arriving envelope is to peer `me`, which has accepted the
+    /// messages `seen`; rejections are reported.
+    fn accept(&mut self, me: Atom, envelope: &Envelope, seen: &HashSet<String>) -> Arrival {
         if envelope.recipient() != me {
             (self.log)(&format!(
                 "rejected message {} for `{}`: this is peer `{me}`",
                 envelope.message_id(),
                 envelope.to.id
             ));
-            return None;
+            return Arrival::Rejected;
         }
-        if !seen.insert((envelope.sender(), envelope.seq)) {
-            return None;
+        if seen.contains(&envelope.message_id()) {
+            return Arrival::Duplicate;
         }
         match envelope.message() {
-            Ok(message) => Some(message),
+            Ok(message) => Arrival::New(message),
             Err(e) => {
                 (self.log)(&format!("rejected message {}: {e}", envelope.message_id()));
-                None
+                Arrival::Rejected
             }
         }
     }
 }
 
+/// What an envelope that reached a node is.
+enum Arrival {
+    /// A message not seen before, for the node's peer.
+    New(Message),
+    /// A copy of a message already accepted.
+    Duplicate,
+    /// Not for this peer, or unreadable (reported).
+    Rejected,
+}
+
 /// `state` with `message` appended to the inbox of its (only) peer.
-fn with_message(state: &State, message: Message) -> State {
+fn with_message(state: &State, message: Arc<Message>) -> State {
     let mut next = state.clone();
     let mut peer = (*next.peers[0]).clone();
-    peer.inbox.push_back(Arc::new(message));
+    peer.inbox.push_back(message);
     next.peers.set(0, Arc::new(peer));
     next
 }

@@ -27,7 +27,8 @@ pub type Directory = BTreeMap<Atom, Vec<Atom>>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
     /// A message for the node's peer (possibly a duplicate: the node drops
-    /// envelopes it has seen).
+    /// envelopes it has seen). The node [settles](Transport::settle) it once a
+    /// step has received it, or at once if it drops it.
     Message(Envelope),
     /// The directory changed; this is the new one.
     Directory(Directory),
@@ -61,6 +62,17 @@ pub trait Transport: Send {
     /// in the order this node sent it relative to its other messages to the same
     /// recipient).
     fn deliver(&mut self, envelope: &Envelope) -> Result<(), TransportError>;
+
+    /// The node is done with every delivered copy of the message `envelope`
+    /// names: a step received it, or the node dropped it (a duplicate of a
+    /// received message, unreadable, for another peer). Until then a transport
+    /// that keeps inboxes outside the process keeps the message, so that a
+    /// peer restarted with the same Id is handed it again. Messages that only
+    /// sit in the peer's inbox are not settled. The default does nothing.
+    fn settle(&mut self, envelope: &Envelope) -> Result<(), TransportError> {
+        let _ = envelope;
+        Ok(())
+    }
 
     /// Announces that `me` plays `roles` (replacing its previous announcement).
     fn announce(&mut self, me: Atom, roles: &[Atom]) -> Result<(), TransportError>;

@@ -5,7 +5,7 @@
 //! [`WIRE_VERSION`], and a change that old peers cannot read gets a new version.
 //!
 //! ```json
-//! {"v":1,"seq":7,"from":{"role":"greeter","id":"alice"},
+//! {"v":1,"run":1763780000000000,"seq":7,"from":{"role":"greeter","id":"alice"},
 //!  "to":{"role":"responder","id":"bob"},
 //!  "term":{"f":"request","args":[{"atom":"name"}]}}
 //! ```
@@ -15,8 +15,11 @@
 //! shortest round-trip decimal, or `NaN`, `inf`, `-inf`), `{"str":"text"}`,
 //! `{"f":"functor","args":[...]}`, and lists as `{"list":[...],"tail":T}`
 //! (`tail` omitted for a proper list ending in `[]`). `seq` numbers the
-//! sender's messages from 1: with the sender's Id it names the message, which is
-//! how duplicates are recognised.
+//! sender's messages from 1 within one run of the sender, and `run` names that
+//! run (a number the sending node picks when it starts, its start time in
+//! microseconds; absent, as from older senders, it reads as 0): the sender's
+//! Id, `run` and `seq` name the message, which is how duplicates are recognised
+//! and why a restarted sender's messages are not taken for its earlier run's.
 //!
 //! Lists are flat on the wire; other nesting (compounds within compounds) is
 //! limited to about 120 levels by the JSON reader.
@@ -165,7 +168,10 @@ impl WireAddress {
 pub struct Envelope {
     /// The wire format version ([`WIRE_VERSION`]).
     pub v: u32,
-    /// The sender's sequence number for this message, from 1.
+    /// The sender's run (its start time in microseconds; 0 when absent).
+    #[serde(default)]
+    pub run: u64,
+    /// The sender's sequence number for this message within its run, from 1.
     pub seq: u64,
     /// Sender.
     pub from: WireAddress,
@@ -176,10 +182,11 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// The envelope of `message`, the sender's message number `seq`.
-    pub fn new(message: &Message, seq: u64) -> Envelope {
+    /// The envelope of `message`, message number `seq` of the sender's run `run`.
+    pub fn new(message: &Message, run: u64, seq: u64) -> Envelope {
         Envelope {
             v: WIRE_VERSION,
+            run,
             seq,
             from: WireAddress::from_address(message.from),
             to: WireAddress::from_address(message.to),
@@ -197,9 +204,9 @@ impl Envelope {
         Atom::new(&self.to.id)
     }
 
-    /// The name of this message for de-duplication: `sender/seq`.
+    /// The name of this message for de-duplication: `sender/run/seq`.
     pub fn message_id(&self) -> String {
-        format!("{}/{}", self.from.id, self.seq)
+        format!("{}/{}/{}", self.from.id, self.run, self.seq)
     }
 
     /// The message the envelope carries, its variables renumbered from 0.
@@ -255,13 +262,20 @@ mod tests {
 
     #[test]
     fn documented_example() {
-        let e = Envelope::new(&message(Term::app("request", vec![Term::atom("name")])), 7);
+        let e = Envelope::new(
+            &message(Term::app("request", vec![Term::atom("name")])),
+            1763780000000000,
+            7,
+        );
         let json = String::from_utf8(e.to_json()).unwrap();
         assert_eq!(
             json,
-            r#"{"v":1,"seq":7,"from":{"role":"greeter","id":"alice"},"to":{"role":"responder","id":"bob"},"term":{"f":"request","args":[{"atom":"name"}]}}"#
+            r#"{"v":1,"run":1763780000000000,"seq":7,"from":{"role":"greeter","id":"alice"},"to":{"role":"responder","id":"bob"},"term":{"f":"request","args":[{"atom":"name"}]}}"#
         );
         assert_eq!(Envelope::from_json(json.as_bytes()).unwrap(), e);
+        // An envelope without `run` (an older sender) reads as run 0.
+        let old = json.replace(r#""run":1763780000000000,"#, "");
+        assert_eq!(Envelope::from_json(old.as_bytes()).unwrap().message_id(), "alice/0/7");
     }
 
     #[test]
@@ -285,7 +299,7 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_and_bad_terms() {
-        let e = Envelope::new(&message(Term::atom("x")), 1);
+        let e = Envelope::new(&message(Term::atom("x")), 0, 1);
         let mut value: serde_json::Value = serde_json::from_slice(&e.to_json()).unwrap();
         value["v"] = 2.into();
         let err = Envelope::from_json(value.to_string().as_bytes()).unwrap_err();

@@ -52,15 +52,15 @@ proptest! {
     }
 
     #[test]
-    fn envelopes_round_trip(term in arb_term(), seq in 1u64..u64::MAX) {
+    fn envelopes_round_trip(term in arb_term(), run in 0u64..u64::MAX, seq in 1u64..u64::MAX) {
         let message = lcc_eval::state::Message {
             from: Address { role: Atom::new("pinger"), id: Atom::new("p1") },
             to: Address { role: Atom::new("ponger"), id: Atom::new("p2") },
             term: lcc_eval::term::renumber_one(&term),
         };
-        let envelope = Envelope::new(&message, seq);
+        let envelope = Envelope::new(&message, run, seq);
         let back = Envelope::from_json(&envelope.to_json()).unwrap();
-        prop_assert_eq!(back.message_id(), format!("p1/{seq}"));
+        prop_assert_eq!(back.message_id(), format!("p1/{run}/{seq}"));
         prop_assert_eq!(back.message().unwrap(), message);
     }
 }

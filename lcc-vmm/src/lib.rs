@@ -13,6 +13,8 @@
 //! - [`provider`]: those constraints as lcc-eval constraints, for LCC runs.
 //! - [`interpreted`]: runs an LCC policy over a datacentre through lcc-eval,
 //!   advancing simulated time when every peer is blocked.
+//! - [`remote`]: the constraints as a service for peers in other processes;
+//!   [`placement`]: where every VM runs, to compare end states.
 //! - [`standin`]: Rust-coded stand-ins of the corrected load-balancing and
 //!   consolidation policies, kept as a cross-check of the LCC runs.
 //! - [`driver`] (the stand-ins' loop), [`recorder`], [`report`], [`plot`]:
@@ -30,10 +32,12 @@ pub mod interpreted;
 pub mod inventory;
 pub mod libvirt;
 pub mod model;
+pub mod placement;
 pub mod plot;
 pub mod power;
 pub mod provider;
 pub mod recorder;
+pub mod remote;
 pub mod report;
 pub mod rng;
 pub mod sim;

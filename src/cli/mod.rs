@@ -1,6 +1,7 @@
 //! The `lcc` command line: argument parsing and dispatch to one module per command.
 
 mod check;
+mod datacentre;
 mod files;
 mod fmt;
 mod lsp;
@@ -10,6 +11,8 @@ mod run;
 mod run_vmm;
 mod simulate;
 mod verify;
+#[cfg(feature = "nats")]
+mod vmm_remote;
 
 use std::process::ExitCode;
 
@@ -60,6 +63,9 @@ enum Command {
     /// Run one peer in this process, exchanging messages and roles through a NATS server.
     #[command(after_help = peer::EXAMPLES)]
     Peer(Box<peer::PeerArgs>),
+    /// Serve a simulated datacentre's VMM constraints to `lcc peer --datacentre` processes over NATS.
+    #[command(after_help = datacentre::EXAMPLES)]
+    Datacentre(datacentre::DatacentreArgs),
 }
 
 /// Runs the command line with the process's arguments; returns the exit status.
@@ -79,5 +85,6 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(*args),
         Command::Lsp(args) => lsp::run(args),
         Command::Peer(args) => peer::run(*args),
+        Command::Datacentre(args) => datacentre::run(args),
     })
 }

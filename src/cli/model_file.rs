@@ -58,7 +58,16 @@ pub fn load(path: &Path, color: bool, for_what: &str) -> Result<LoadedModel, Str
 /// locations). Fails — after printing the offending calls — when the model calls a
 /// constraint that no provider answers.
 pub fn providers(sources: &mut Sources, facts: &[PathBuf], model: &Model) -> Result<Providers, String> {
-    let mut providers = Providers::with_builtins();
+    providers_over(Providers::with_builtins(), sources, facts, model)
+}
+
+/// [`providers`] over `base` instead of the built-ins alone.
+pub fn providers_over(
+    mut providers: Providers,
+    sources: &mut Sources,
+    facts: &[PathBuf],
+    model: &Model,
+) -> Result<Providers, String> {
     for path in facts {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;

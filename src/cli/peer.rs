@@ -13,10 +13,14 @@ Examples (one per host; the same model and facts everywhere):
   lcc peer stdlib/examples/greeter.lcc --id bob --role responder --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
   lcc peer stdlib/examples/greeter.lcc --id alice --role greeter --nats nats://10.0.0.1:4222 --facts stdlib/facts/greeter.pl
   LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
+  lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --nkey pm1.nk --tls-ca ca.pem
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
 
 The server needs JetStream (nats-server -js). The peer announces the roles it
 plays, receives from its durable inbox, prints its trace when it ends and
-withdraws from the directory; SIGINT or SIGTERM stops it cleanly.
+withdraws from the directory; SIGINT or SIGTERM stops it cleanly. Replies from
+the server come back under `_INBOX.ID.`, so the server can restrict each peer's
+subscriptions (docs/distributed.md, Security).
 
 Exit status: 0 when the peer finished its role, 1 when it was stopped (signal)
 before finishing, 2 on bad input, an unreachable server, an error during the run
@@ -39,11 +43,37 @@ pub struct PeerArgs {
     nats: String,
     /// NATS user name; the password is read from the environment variable
     /// `LCC_NATS_PASSWORD`.
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", conflicts_with_all = ["nkey", "creds"])]
     user: Option<String>,
+    /// A file holding this peer's NATS nkey seed (`SU...`, as `nk -gen user` writes it).
+    #[arg(long, value_name = "FILE", conflicts_with = "creds")]
+    nkey: Option<PathBuf>,
+    /// A NATS credentials file (user JWT and nkey seed).
+    #[arg(long, value_name = "FILE")]
+    creds: Option<PathBuf>,
+    /// PEM file of the certificate authorities that sign the server's
+    /// certificate (TLS is required then).
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
+    /// PEM file of this peer's client certificate, for servers that verify
+    /// clients (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM file of the client certificate's private key (with --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// A facts file scripting constraints (repeatable; later files take precedence).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,
+    /// Take the VMM constraints (stdlib/vmm/constraints.lcc) from the
+    /// datacentre service on the same NATS server (`lcc datacentre`); the
+    /// peer's Id names the PM it manages.
+    #[arg(long)]
+    datacentre: bool,
+    /// Seed of the random pick of a recipient for a send to an unbound Id
+    /// (without it: the lowest Id).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// How often the peer re-announces its roles, in milliseconds (directory
     /// entries expire after three missed announcements).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -67,7 +97,7 @@ pub fn run(_: PeerArgs) -> u8 {
 pub fn run(args: PeerArgs) -> u8 {
     use std::io::Write;
 
-    use lcc_eval::nats::{NatsOptions, NatsTransport};
+    use lcc_eval::nats::{NatsAuth, NatsOptions, NatsTls, NatsTransport};
     use lcc_eval::node::{Node, NodeEnd};
     use lcc_eval::parse_peers;
 
@@ -78,31 +108,57 @@ pub fn run(args: PeerArgs) -> u8 {
         Err(message) => return usage_error(&message),
     };
     let super::model_file::LoadedModel { mut sources, model, .. } = loaded;
-    let providers = match super::model_file::providers(&mut sources, &args.facts, &model) {
-        Ok(providers) => providers,
-        Err(message) => return usage_error(&message),
-    };
     let me = match parse_peers(&format!("{}={}", args.role, args.id)).map(|mut p| p.remove(0)) {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
     };
-    let user = match args.user {
-        Some(user) => match std::env::var("LCC_NATS_PASSWORD") {
-            Ok(password) => Some((user, password)),
+    let auth = if let Some(user) = args.user {
+        match std::env::var("LCC_NATS_PASSWORD") {
+            Ok(password) => NatsAuth::Password { user, password },
             Err(_) => return usage_error("--user needs the password in the environment variable LCC_NATS_PASSWORD"),
-        },
-        None => None,
+        }
+    } else if let Some(path) = args.nkey {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match text.split_whitespace().find(|word| word.starts_with("SU")) {
+                Some(seed) => NatsAuth::Nkey(seed.to_string()),
+                None => return usage_error(&format!("--nkey {}: no user seed (SU...) in the file", path.display())),
+            },
+            Err(e) => return usage_error(&format!("--nkey {}: {e}", path.display())),
+        }
+    } else if let Some(path) = args.creds {
+        NatsAuth::CredentialsFile(path)
+    } else {
+        NatsAuth::Anonymous
     };
     let options = NatsOptions {
         url: args.nats.clone(),
-        user,
+        auth,
+        tls: NatsTls {
+            ca: args.tls_ca,
+            client: args.tls_cert.zip(args.tls_key),
+        },
+        inbox_prefix: Some(format!("_INBOX.{}", me.id)),
         heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(10)),
     };
     let transport = match NatsTransport::connect(&options) {
         Ok(t) => t,
         Err(e) => return usage_error(&e.to_string()),
     };
+    let mut base = lcc_eval::Providers::with_builtins();
+    if args.datacentre {
+        match super::vmm_remote::providers(transport.client(), me.id.name()) {
+            Ok(vmm) => base.extend(&vmm),
+            Err(message) => return usage_error(&message),
+        };
+    }
+    let providers = match super::model_file::providers_over(base, &mut sources, &args.facts, &model) {
+        Ok(providers) => providers,
+        Err(message) => return usage_error(&message),
+    };
     let mut node = Node::new(&model, providers, transport);
+    if let Some(seed) = args.seed {
+        node = node.pick(SeededPick::new(seed, me.id.name()));
+    }
     if let Some(secs) = args.max_time {
         match std::time::Duration::try_from_secs_f64(secs) {
             Ok(limit) => node = node.max_time(limit),
@@ -137,6 +193,28 @@ pub fn run(args: PeerArgs) -> u8 {
             EXIT_FINDINGS
         }
         NodeEnd::Limit(e) => usage_error(&e.message),
+    }
+}
+
+/// A send to an unbound Id goes to a candidate drawn at random, from a
+/// generator seeded with `--seed` and the peer's Id.
+#[cfg(feature = "nats")]
+struct SeededPick(std::sync::Mutex<lcc_vmm::rng::Rng>);
+
+#[cfg(feature = "nats")]
+impl SeededPick {
+    fn new(seed: u64, id: &str) -> SeededPick {
+        let id = id.bytes().fold(0u64, |h, b| lcc_vmm::rng::mix(h ^ u64::from(b)));
+        SeededPick(std::sync::Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
+            seed ^ id,
+        ))))
+    }
+}
+
+#[cfg(feature = "nats")]
+impl lcc_eval::PickPolicy for SeededPick {
+    fn pick(&self, _: &lcc_eval::State, candidates: &[usize]) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).below(candidates.len())
     }
 }
 

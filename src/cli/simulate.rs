@@ -9,6 +9,7 @@ use lcc_eval::RunEnd;
 use lcc_vmm::constraints::{ConstraintConfig, VmmConstraints};
 use lcc_vmm::driver::RunConfig;
 use lcc_vmm::interpreted::run_policy;
+use lcc_vmm::placement::Placement;
 use lcc_vmm::plot;
 use lcc_vmm::sim::SimConfig;
 use lcc_vmm::sim::workload::ClusterSpec;
@@ -64,6 +65,9 @@ pub struct SimulateArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Write where every VM runs at the end, each PM's power and load, as JSON.
+    #[arg(long, value_name = "FILE")]
+    placement: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,11 +81,23 @@ enum Strategy {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Goal {
+pub enum Goal {
     /// The load-balancing band (80%–120% of the average), the best-balancing VM.
     Balance,
     /// The consolidation thresholds, the largest VM.
     Consolidate,
+}
+
+/// The constraints' settings for `goal`.
+pub fn constraint_config(goal: Goal) -> ConstraintConfig {
+    match goal {
+        Goal::Balance => ConstraintConfig::default(),
+        Goal::Consolidate => ConstraintConfig {
+            thresholds: Thresholds::consolidation(),
+            strategy: VmChoice::Largest,
+            ..ConstraintConfig::default()
+        },
+    }
 }
 
 fn usage_error(message: &str) -> u8 {
@@ -99,14 +115,7 @@ pub fn run(args: SimulateArgs) -> u8 {
     } = loaded;
     let spec = ClusterSpec::scaled(args.pms, args.vms);
     let dc = spec.build(SimConfig::default(), args.seed);
-    let mut config = match args.goal {
-        Goal::Balance => ConstraintConfig::default(),
-        Goal::Consolidate => ConstraintConfig {
-            thresholds: Thresholds::consolidation(),
-            strategy: VmChoice::Largest,
-            ..ConstraintConfig::default()
-        },
-    };
+    let mut config = constraint_config(args.goal);
     if let Some(strategy) = args.strategy {
         config.strategy = match strategy {
             Strategy::BestBalance => VmChoice::BestBalance,
@@ -119,12 +128,23 @@ pub fn run(args: SimulateArgs) -> u8 {
         progress: true,
         ..RunConfig::default()
     };
-    let run = match run_policy(&model, VmmConstraints::new(dc, config), &run_config, args.seed, |_| {
+    let mut placement = None;
+    let want_placement = args.placement.is_some();
+    let run = match run_policy(&model, VmmConstraints::new(dc, config), &run_config, args.seed, |c| {
+        if want_placement {
+            placement = Some(Placement::of(c.datacentre(), &c.config().thresholds)?);
+        }
         Ok(())
     }) {
         Ok(run) => run,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let (Some(path), Some(placement)) = (&args.placement, &placement) {
+        let json = serde_json::to_string_pretty(placement).map_err(|e| e.to_string());
+        if let Err(e) = json.and_then(|json| std::fs::write(path, json + "\n").map_err(|e| e.to_string())) {
+            return usage_error(&format!("cannot write `{}`: {e}", path.display()));
+        }
+    }
     if let Some(path) = &args.plot {
         let title = format!("{name}: {} PMs, {} VMs, seed {}", args.pms, args.vms, args.seed);
         let written = plot::load_svg(&run.report, &title)

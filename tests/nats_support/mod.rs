@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,24 +32,49 @@ impl Server {
     }
 
     /// Starts a server that lets in `users` only (password `pw-USER`), each
-    /// allowed to publish only on its own inbox and directory subjects (and
-    /// JetStream's API): a peer cannot pose as another.
+    /// confined by [`peer_permissions`]: a peer cannot pose as another or read
+    /// another's inbox.
     pub fn start_secured(name: &str, users: &[&str]) -> Server {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
         let users: Vec<String> = users
             .iter()
             .map(|u| {
                 format!(
-                    r#"{{user: "{u}", password: "pw-{u}", permissions: {{publish: {{allow: ["lcc.inbox.*.{u}", "lcc.dir.{u}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}}, subscribe: {{allow: [">"]}}}}}}"#
+                    r#"{{user: "{u}", password: "pw-{u}", permissions: {}}}"#,
+                    peer_permissions(u)
                 )
             })
             .collect();
+        Server::start_configured(name, &users, None)
+    }
+
+    /// Starts a server that requires TLS (certificate and key files `tls`)
+    /// and lets in the nkeys `users` only, `(peer Id, public key)`, each
+    /// confined by [`peer_permissions`].
+    pub fn start_tls_nkeys(name: &str, users: &[(&str, String)], tls: (&Path, &Path)) -> Server {
+        let users: Vec<String> = users
+            .iter()
+            .map(|(id, key)| format!(r#"{{nkey: "{key}", permissions: {}}}"#, peer_permissions(id)))
+            .collect();
+        let mut server = Server::start_configured(name, &users, Some(tls));
+        server.url = server.url.replace("nats://", "tls://");
+        server
+    }
+
+    fn start_configured(name: &str, users: &[String], tls: Option<(&Path, &Path)>) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let tls = tls.map_or(String::new(), |(cert, key)| {
+            format!(
+                "tls {{ cert_file: \"{}\", key_file: \"{}\" }}\n",
+                cert.display(),
+                key.display()
+            )
+        });
         let config = dir.join("server.conf");
         let text = format!(
-            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\nauthorization {{ users = [\n{}\n] }}\n",
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\n{tls}authorization {{ users = [\n{}\n] }}\n",
             dir.join("js").display(),
             users.join(",\n")
         );
@@ -96,6 +122,98 @@ impl Server {
     }
 }
 
+/// The permissions of peer `id`, as docs/distributed.md gives them: publish on
+/// its own inbox subjects (`lcc.inbox.*.ID`) and directory subject, use the
+/// JetStream API for the inbox stream and its own consumer `peer_ID` only, and
+/// subscribe only to the directory and its own reply subjects (`_INBOX.ID.>`).
+pub fn peer_permissions(id: &str) -> String {
+    let publish = [
+        format!("lcc.inbox.*.{id}"),
+        format!("lcc.dir.{id}"),
+        "$JS.API.INFO".into(),
+        "$JS.API.STREAM.INFO.LCC_INBOX".into(),
+        "$JS.API.STREAM.CREATE.LCC_INBOX".into(),
+        format!("$JS.API.CONSUMER.INFO.LCC_INBOX.peer_{id}"),
+        format!("$JS.API.CONSUMER.DELETE.LCC_INBOX.peer_{id}"),
+        format!("$JS.API.CONSUMER.CREATE.LCC_INBOX.peer_{id}.lcc.inbox.{id}.*"),
+        format!("$JS.API.CONSUMER.MSG.NEXT.LCC_INBOX.peer_{id}"),
+        format!("$JS.ACK.LCC_INBOX.peer_{id}.>"),
+    ];
+    let subscribe = ["lcc.dir.*".to_string(), format!("_INBOX.{id}.>")];
+    let list = |items: &[String]| items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ");
+    format!(
+        "{{publish: {{allow: [{}]}}, subscribe: {{allow: [{}]}}}}",
+        list(&publish),
+        list(&subscribe)
+    )
+}
+
+/// A certificate authority and a server certificate for `127.0.0.1` and
+/// `localhost` it signed, made with `openssl` in `dir`: `(ca, cert, key)`.
+pub fn tls_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (ca, ca_key) = (dir.join("ca.pem"), dir.join("ca-key.pem"));
+    let (cert, key, csr) = (
+        dir.join("server.pem"),
+        dir.join("server-key.pem"),
+        dir.join("server.csr"),
+    );
+    let ext = dir.join("server.ext");
+    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+    let p = |path: &PathBuf| path.display().to_string();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-days",
+            "2",
+            "-subj",
+            "/CN=lcc test CA",
+            "-keyout",
+            &p(&ca_key),
+            "-out",
+            &p(&ca),
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &["-subj", "/CN=localhost", "-keyout", &p(&key), "-out", &p(&csr)],
+    ]
+    .concat());
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &p(&csr),
+        "-CA",
+        &p(&ca),
+        "-CAkey",
+        &p(&ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p(&ext),
+        "-out",
+        &p(&cert),
+    ]);
+    (ca, cert, key)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -124,6 +242,66 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A raw NATS connection (verbose protocol: the server answers every command).
+pub struct Raw {
+    /// The connection, for reading.
+    pub reader: BufReader<TcpStream>,
+    /// The connection, for writing.
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    /// Connects as `user` with `password` (ignored by a server without users).
+    pub fn connect(url: &str, user: &str, password: &str) -> Raw {
+        let stream = TcpStream::connect(url.trim_start_matches("nats://")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut raw = Raw {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            stream,
+        };
+        assert!(raw.line().starts_with("INFO"));
+        let connect = format!(r#"CONNECT {{"verbose":true,"pedantic":false,"user":"{user}","pass":"{password}"}}"#);
+        assert_eq!(raw.command(&format!("{connect}\r\n")), "+OK");
+        raw
+    }
+
+    /// The next line from the server.
+    pub fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        line.trim_end().to_string()
+    }
+
+    /// Sends `text`, returns the server's answer line.
+    pub fn command(&mut self, text: &str) -> String {
+        self.stream.write_all(text.as_bytes()).unwrap();
+        self.line()
+    }
+
+    /// Publishes `payload` on `subject`; returns the server's answer line.
+    pub fn publish(&mut self, subject: &str, payload: &str) -> String {
+        self.command(&format!("PUB {subject} {}\r\n{payload}\r\n", payload.len()))
+    }
+
+    /// Sends a request on `subject` and returns the reply's payload, or the
+    /// server's error line if it refuses the subscription or the publication.
+    pub fn request(&mut self, subject: &str, payload: &str) -> String {
+        let inbox = format!("_INBOX.raw{}", std::process::id());
+        let answer = self.command(&format!("SUB {inbox} 1\r\n"));
+        if answer != "+OK" {
+            return answer;
+        }
+        let answer = self.command(&format!("PUB {subject} {inbox} {}\r\n{payload}\r\n", payload.len()));
+        if answer != "+OK" {
+            return answer;
+        }
+        let header = self.line();
+        let body = if header.starts_with("MSG") { self.line() } else { header };
+        self.command("UNSUB 1\r\n");
+        body
     }
 }
 

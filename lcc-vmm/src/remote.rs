@@ -1,0 +1,372 @@
+//! The VMM constraints as a service for peers in other processes
+//! (`lcc datacentre`, `lcc peer --datacentre`; docs/distributed.md).
+//!
+//! The constraints share state between peers (a reservation made by the
+//! target's `isMigrationPossible` is what the source's `migration` starts and
+//! the target's `waitForMigration` waits for), so one process owns the
+//! datacentre and the [`VmmConstraints`], and peers send it their calls:
+//! a [`CallRequest`] is answered with a [`CallReply`]; a pending answer is
+//! completed later by a [`Resolution`] carrying the caller's token.
+//!
+//! Time: [`ConstraintService::advance`] lets the datacentre's time pass to a
+//! target that the service takes from a scaled wall clock, sampling the loads
+//! and waking the pending calls that have an answer, as
+//! [`crate::interpreted`] does when every peer is blocked. Messages and the
+//! transport are the caller's business: this module has no I/O.
+
+use crate::constraints::VmmConstraints;
+use crate::datacentre::Datacentre;
+use crate::driver::RunConfig;
+use crate::error::Result;
+use crate::model::Millis;
+use crate::placement::Placement;
+use crate::provider::VmmProvider;
+use crate::recorder::Recorder;
+use crate::report::Report;
+use lcc_eval::wire::WireTerm;
+use lcc_eval::{Answer, Atom, Call, Providers, Term};
+use lcc_syntax::ast::Mode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// The version of the messages below (a service rejects others).
+pub const REMOTE_VERSION: u32 = 1;
+
+/// One constraint call of a peer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallRequest {
+    /// [`REMOTE_VERSION`].
+    pub v: u32,
+    /// The caller's number for this call, echoed by the [`Resolution`].
+    pub token: u64,
+    /// The calling peer's Id (the PM it manages).
+    pub peer: String,
+    /// The role the caller plays.
+    pub role: String,
+    /// The constraint.
+    pub name: String,
+    /// Its arguments, with the caller's bindings applied.
+    pub args: Vec<WireTerm>,
+}
+
+/// The answer to a call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallReply {
+    /// The constraint holds, with these solutions (values of the first arguments).
+    Succeeded(Vec<Vec<WireTerm>>),
+    /// It does not hold.
+    Failed,
+    /// Not known yet: a [`Resolution`] with the call's token follows.
+    Pending,
+    /// The service could not answer; the caller's run stops with this message.
+    Error(String),
+}
+
+/// The final answer of a call that was pending.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// [`REMOTE_VERSION`].
+    pub v: u32,
+    /// The call's token.
+    pub token: u64,
+    /// The answer (never [`CallReply::Pending`]).
+    pub answer: CallReply,
+}
+
+/// A constraint the service offers: name, argument modes (`+`, `-`, `?`), doc.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConstraintInfo {
+    /// The name.
+    pub name: String,
+    /// One sign per argument.
+    pub modes: String,
+    /// The one-line doc.
+    pub doc: String,
+}
+
+impl ConstraintInfo {
+    /// The argument modes.
+    pub fn modes(&self) -> std::result::Result<Vec<Mode>, String> {
+        self.modes
+            .chars()
+            .map(|c| match c {
+                '+' => Ok(Mode::In),
+                '-' => Ok(Mode::Out),
+                '?' => Ok(Mode::Any),
+                other => Err(format!("`{other}` is not an argument mode of `{}`", self.name)),
+            })
+            .collect()
+    }
+}
+
+impl CallReply {
+    /// The wire form of a final answer (a pending one is [`CallReply::Pending`]).
+    pub fn of(answer: &Answer) -> CallReply {
+        match answer {
+            Answer::Succeeded(solutions) => CallReply::Succeeded(
+                solutions
+                    .iter()
+                    .map(|s| s.iter().map(WireTerm::from_term).collect())
+                    .collect(),
+            ),
+            Answer::Failed => CallReply::Failed,
+            Answer::Pending(_) => CallReply::Pending,
+            Answer::Error(why) => CallReply::Error(why.clone()),
+            Answer::OneOf(_) => CallReply::Error("a VMM constraint answered with alternatives".into()),
+        }
+    }
+
+    /// The answer it stands for (`None` for [`CallReply::Pending`]).
+    pub fn answer(&self) -> Option<Answer> {
+        Some(match self {
+            CallReply::Succeeded(solutions) => {
+                let decoded: std::result::Result<Vec<Vec<Term>>, String> = solutions
+                    .iter()
+                    .map(|s| s.iter().map(WireTerm::to_term).collect())
+                    .collect();
+                match decoded {
+                    Ok(solutions) => Answer::Succeeded(solutions),
+                    Err(why) => Answer::Error(format!("a malformed answer from the datacentre: {why}")),
+                }
+            }
+            CallReply::Failed => Answer::Failed,
+            CallReply::Pending => return None,
+            CallReply::Error(why) => Answer::Error(why.clone()),
+        })
+    }
+}
+
+/// What the clock and the sampling share.
+struct Clock {
+    recorder: Option<Recorder>,
+    /// Peers that have called at least once.
+    callers: BTreeSet<Atom>,
+}
+
+/// The datacentre, its constraints and their pending calls, serving calls
+/// from any thread and advanced by one clock.
+pub struct ConstraintService<D> {
+    provider: VmmProvider<D>,
+    providers: Providers,
+    clock: Mutex<Clock>,
+    end: Millis,
+}
+
+impl<D: Datacentre + Send + 'static> ConstraintService<D> {
+    /// A service over `constraints`, sampling loads for `config.rounds`
+    /// monitoring intervals.
+    pub fn new(constraints: VmmConstraints<D>, config: &RunConfig) -> Result<Self> {
+        let mut recorder = Recorder::new(&constraints, config.rounds, config.power, config.progress)?;
+        recorder.observe(&constraints)?;
+        let end = recorder.end();
+        let provider = VmmProvider::new(constraints)?;
+        let providers = provider.providers();
+        Ok(ConstraintService {
+            provider,
+            providers,
+            clock: Mutex::new(Clock {
+                recorder: Some(recorder),
+                callers: BTreeSet::new(),
+            }),
+            end,
+        })
+    }
+
+    fn clock(&self) -> std::sync::MutexGuard<'_, Clock> {
+        self.clock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The constraints offered.
+    pub fn constraints(&self) -> Vec<ConstraintInfo> {
+        self.providers
+            .iter()
+            .map(|c| {
+                let s = c.signature();
+                ConstraintInfo {
+                    name: s.name.to_string(),
+                    modes: s.params.iter().map(|(mode, _)| mode.sign()).collect(),
+                    doc: s.doc.clone().unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// The PMs' names: the peers the service expects.
+    pub fn peers(&self) -> Result<Vec<String>> {
+        self.provider.with(|c| {
+            let dc = c.datacentre();
+            (0..dc.pm_count())
+                .map(|p| dc.pm(crate::model::PmId(p)).map(|info| info.name))
+                .collect()
+        })
+    }
+
+    /// Answers a call. A pending answer's [`lcc_eval::Pending`] is resolved by a later
+    /// [`ConstraintService::advance`]. Once the run has ended, every call is
+    /// pending for ever (time no longer passes).
+    pub fn call(&self, request: &CallRequest) -> Answer {
+        if request.v != REMOTE_VERSION {
+            return Answer::Error(format!("call format version {} is not {REMOTE_VERSION}", request.v));
+        }
+        let args: std::result::Result<Vec<Term>, String> = request.args.iter().map(WireTerm::to_term).collect();
+        let args = match args {
+            Ok(args) => args,
+            Err(why) => return Answer::Error(format!("{}: {why}", request.name)),
+        };
+        let Some(constraint) = self.providers.get(Atom::new(&request.name), args.len()) else {
+            return Answer::Error(format!("{}/{} is not a VMM constraint", request.name, args.len()));
+        };
+        let peer = Atom::new(&request.peer);
+        {
+            let mut clock = self.clock();
+            if clock.recorder.is_none() {
+                return Answer::Pending(lcc_eval::Pending::new().0);
+            }
+            clock.callers.insert(peer);
+        }
+        constraint.call(&Call {
+            args: &args,
+            peer,
+            role: Atom::new(&request.role),
+        })
+    }
+
+    /// How many distinct peers have called so far.
+    pub fn callers(&self) -> usize {
+        self.clock().callers.len()
+    }
+
+    /// The datacentre's time now.
+    pub fn now(&self) -> Millis {
+        self.provider.with(|c| c.datacentre().now())
+    }
+
+    /// When the run ends.
+    pub fn end(&self) -> Millis {
+        self.end
+    }
+
+    /// Resolves the pending calls that have an answer, then lets time pass
+    /// towards `target` (at most the end of the run) event by event: at each
+    /// wake-up time and sampling time on the way it samples the loads and
+    /// resolves the calls due. Returns whether the run's end is reached.
+    pub fn advance(&self, target: Millis) -> Result<bool> {
+        let mut clock = self.clock();
+        let Some(recorder) = clock.recorder.as_mut() else {
+            return Ok(true);
+        };
+        self.provider.wake_due();
+        let target = target.min(self.end);
+        loop {
+            let wake = self.provider.next_wake();
+            let moved = self.provider.with(|c| -> Result<bool> {
+                let now = c.datacentre().now();
+                if now >= target {
+                    return Ok(false);
+                }
+                let next = wake.map_or(recorder.next_sample(), |t| t.min(recorder.next_sample()));
+                c.datacentre_mut().advance_to(next.min(target).max(now + 1))?;
+                recorder.observe(c)?;
+                Ok(true)
+            })?;
+            if !moved {
+                break;
+            }
+            self.provider.wake_due();
+        }
+        Ok(self.now() >= self.end)
+    }
+
+    /// Ends the run: from now on time stands still and calls stay pending;
+    /// running migrations finish. Returns the report (with `messages` as the
+    /// peers' message count) and the placement at the end; `None` if the run
+    /// had already been finished.
+    pub fn finish(&self, messages: u64) -> Result<Option<(Report, Placement)>> {
+        let Some(recorder) = self.clock().recorder.take() else {
+            return Ok(None);
+        };
+        self.provider.with(|c| {
+            let report = recorder.finish(c, messages, |_| Ok(()))?;
+            let placement = Placement::of(c.datacentre(), &c.config().thresholds)?;
+            Ok(Some((report, placement)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constraints::ConstraintConfig;
+    use crate::sim::SimConfig;
+    use crate::sim::workload::ClusterSpec;
+
+    fn service() -> ConstraintService<crate::sim::Simulator> {
+        let dc = ClusterSpec::scaled(3, 6).build(SimConfig::default(), 1);
+        let config = RunConfig {
+            rounds: 3,
+            ..RunConfig::default()
+        };
+        ConstraintService::new(VmmConstraints::new(dc, ConstraintConfig::default()), &config).unwrap()
+    }
+
+    fn get_peer_state(token: u64) -> CallRequest {
+        CallRequest {
+            v: REMOTE_VERSION,
+            token,
+            peer: "pm0".into(),
+            role: "monitor".into(),
+            name: "getPeerState".into(),
+            args: vec![WireTerm::from_term(&Term::Var(lcc_eval::Var(0)))],
+        }
+    }
+
+    #[test]
+    fn a_second_reading_in_one_interval_is_pending_until_the_clock_reaches_the_next() {
+        let s = service();
+        assert!(
+            s.constraints()
+                .iter()
+                .any(|c| c.name == "getPeerState" && c.modes == "-")
+        );
+        let first = s.call(&get_peer_state(1));
+        let reply = CallReply::of(&first);
+        assert!(matches!(&reply, CallReply::Succeeded(v) if v.len() == 1), "{reply:?}");
+        assert_eq!(reply.answer(), Some(first));
+        assert_eq!(s.callers(), 1);
+        let Answer::Pending(second) = s.call(&get_peer_state(2)) else {
+            panic!("pending expected")
+        };
+        assert!(!s.advance(9_999).unwrap());
+        assert_eq!(second.answer(), None);
+        assert!(!s.advance(10_000).unwrap());
+        assert!(matches!(second.answer(), Some(Answer::Succeeded(_))));
+        assert!(s.advance(u64::MAX).unwrap(), "the end of 3 rounds");
+        let (report, placement) = s.finish(0).unwrap().unwrap();
+        assert_eq!(report.duration, 30_000);
+        assert!(placement.faults().is_empty(), "{:?}", placement.faults());
+        assert_eq!(placement.vms.len(), 6);
+        assert!(
+            matches!(s.call(&get_peer_state(3)), Answer::Pending(_)),
+            "time stands still"
+        );
+        assert!(s.finish(0).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_calls_are_errors() {
+        let s = service();
+        let mut call = get_peer_state(1);
+        call.v = 2;
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("version 2")));
+        let mut call = get_peer_state(1);
+        call.name = "nosuch".into();
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a VMM constraint")));
+        let mut call = get_peer_state(1);
+        call.peer = "pm9".into();
+        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a PM")));
+        let json = serde_json::to_string(&CallReply::Failed).unwrap();
+        assert_eq!(json, r#""failed""#);
+    }
+}

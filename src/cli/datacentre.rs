@@ -1,0 +1,278 @@
+//! `lcc datacentre`: one process owns a simulated datacentre and its VMM
+//! constraints and answers the constraint calls of `lcc peer --datacentre`
+//! processes over NATS, with simulated time on a scaled wall clock (see
+//! `docs/distributed.md`). Needs the `nats` cargo feature.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::EXIT_USAGE;
+use super::simulate::Goal;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  lcc datacentre --nats nats://10.0.0.1:4222 --pms 15 --vms 50 --seed 3 --rounds 40 --ms-per-second 20
+  # then, one per PM (pm0 ... pm14), anywhere:
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
+
+The service builds the same seeded cluster as `lcc simulate` and answers calls on
+`lcc.vmm.call.ID` (pending answers later on `lcc.vmm.answer.ID`). Simulated time
+starts once every PM's peer has called, then runs at --ms-per-second real
+milliseconds per simulated second. At the end of the rounds it lets running
+migrations finish, prints the report and the placement (where every VM runs),
+and freezes time: further calls stay pending. It exits on SIGINT or SIGTERM.
+
+Exit status: 0 when stopped after the end of the rounds, 1 when stopped before,
+2 on bad input, an unreachable server or an error.";
+
+/// Arguments of `lcc datacentre`.
+#[derive(Debug, Args)]
+pub struct DatacentreArgs {
+    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
+    #[arg(long, value_name = "URL")]
+    nats: String,
+    /// Physical machines (peers pm0, pm1, ...).
+    #[arg(long, default_value_t = 15)]
+    pms: usize,
+    /// Virtual machines.
+    #[arg(long, default_value_t = 50)]
+    vms: usize,
+    /// Seed of the workload and the placement (as `lcc simulate --seed`).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Monitoring rounds (10 s of simulated time each).
+    #[arg(long, default_value_t = 100)]
+    rounds: u64,
+    /// What the thresholds and the VM choice aim at.
+    #[arg(long, value_enum, default_value_t = Goal::Balance)]
+    goal: Goal,
+    /// Real milliseconds per simulated second.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    ms_per_second: u64,
+    /// Print the report and the placement as one line of JSON
+    /// (`{"report": ..., "placement": ...}`) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also write the placement at the end to this file, as JSON.
+    #[arg(long, value_name = "FILE")]
+    placement: Option<PathBuf>,
+}
+
+fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}
+
+#[cfg(not(feature = "nats"))]
+pub fn run(_: DatacentreArgs) -> u8 {
+    usage_error("this lcc was built without NATS support: rebuild with `cargo build --features nats`")
+}
+
+#[cfg(feature = "nats")]
+pub fn run(args: DatacentreArgs) -> u8 {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use futures_util::StreamExt;
+    use lcc_eval::Answer;
+    use lcc_vmm::constraints::VmmConstraints;
+    use lcc_vmm::driver::RunConfig;
+    use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution};
+    use lcc_vmm::sim::SimConfig;
+    use lcc_vmm::sim::workload::ClusterSpec;
+
+    use super::{EXIT_FINDINGS, EXIT_OK};
+
+    if args.ms_per_second == 0 {
+        return usage_error("--ms-per-second must be at least 1");
+    }
+    let dc = ClusterSpec::scaled(args.pms, args.vms).build(SimConfig::default(), args.seed);
+    let run_config = RunConfig {
+        rounds: args.rounds,
+        ..RunConfig::default()
+    };
+    let constraints = VmmConstraints::new(dc, super::simulate::constraint_config(args.goal));
+    let service = match ConstraintService::new(constraints, &run_config) {
+        Ok(service) => Arc::new(service),
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let pms = match service.peers() {
+        Ok(pms) => pms,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return usage_error(&format!("start the I/O runtime: {e}")),
+    };
+    let served = runtime.block_on(async {
+        let client = async_nats::ConnectOptions::new()
+            .name("lcc datacentre")
+            .connect(args.nats.as_str())
+            .await
+            .map_err(|e| format!("connect to the NATS server: {e}"))?;
+        let mut calls = client
+            .subscribe("lcc.vmm.call.*")
+            .await
+            .map_err(|e| format!("subscribe: {e}"))?;
+        let mut lists = client
+            .subscribe("lcc.vmm.constraints")
+            .await
+            .map_err(|e| format!("subscribe: {e}"))?;
+        client.flush().await.map_err(|e| format!("subscribe: {e}"))?;
+        eprintln!(
+            "datacentre ready: {} PMs ({} ... {}), {} VMs; time starts when every PM's peer has called",
+            pms.len(),
+            pms.first().map_or("", String::as_str),
+            pms.last().map_or("", String::as_str),
+            args.vms
+        );
+        // The constraint list.
+        let list = serde_json::to_vec(&service.constraints()).expect("the list serialises");
+        let lister = client.clone();
+        tokio::spawn(async move {
+            while let Some(request) = lists.next().await {
+                if let Some(reply) = request.reply {
+                    let _ = lister.publish(reply, list.clone().into()).await;
+                }
+            }
+        });
+        // Resolutions of pending calls, published as they come.
+        let (resolved, mut resolutions) = tokio::sync::mpsc::unbounded_channel::<(String, u64, lcc_eval::Pending)>();
+        let publisher = client.clone();
+        tokio::spawn(async move {
+            while let Some((peer, token, pending)) = resolutions.recv().await {
+                let answer = pending.answer().map_or(CallReply::Pending, |a| CallReply::of(&a));
+                let r = Resolution {
+                    v: REMOTE_VERSION,
+                    token,
+                    answer,
+                };
+                let payload = serde_json::to_vec(&r).expect("a resolution serialises");
+                let _ = publisher
+                    .publish(format!("lcc.vmm.answer.{peer}"), payload.into())
+                    .await;
+            }
+        });
+        // Calls: the subject names the caller, which must be the peer the call claims.
+        let answering = service.clone();
+        let replier = client.clone();
+        tokio::spawn(async move {
+            while let Some(message) = calls.next().await {
+                let Some(reply) = message.reply.clone() else { continue };
+                let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
+                let (answer, call) = match serde_json::from_slice::<CallRequest>(&message.payload) {
+                    Ok(call) if call.peer == sender => (answering.call(&call), Some(call)),
+                    Ok(call) => (
+                        Answer::Error(format!("a call on {} claims peer {}", message.subject, call.peer)),
+                        None,
+                    ),
+                    Err(e) => (Answer::Error(format!("a malformed call: {e}")), None),
+                };
+                if let (Answer::Pending(pending), Some(call)) = (&answer, call) {
+                    let resolved = resolved.clone();
+                    let waiting = pending.clone();
+                    pending.on_ready(Box::new(move || {
+                        let _ = resolved.send((call.peer, call.token, waiting));
+                    }));
+                }
+                let payload = serde_json::to_vec(&CallReply::of(&answer)).expect("a reply serialises");
+                let _ = replier.publish(reply, payload.into()).await;
+            }
+        });
+        Ok::<_, String>(client)
+    });
+    let client = match served {
+        Ok(client) => client,
+        Err(message) => return usage_error(&message),
+    };
+    // The clock, on a thread of its own; `done` says when the rounds are over.
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
+    let clock = service.clone();
+    let ms_per_second = args.ms_per_second;
+    let expected = pms.len();
+    std::thread::spawn(move || {
+        while clock.callers() < expected {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        eprintln!("every PM's peer has called: simulated time starts");
+        let (start, from) = (Instant::now(), clock.now());
+        let result = loop {
+            let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;
+            match clock.advance(target) {
+                Ok(true) => break Ok(()),
+                Ok(false) => std::thread::sleep(Duration::from_millis(1)),
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        let _ = done_tx.send(result);
+    });
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _context = runtime.enter();
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    };
+    let (Ok(mut int), Ok(mut term)) = signals else {
+        return usage_error("cannot watch for signals");
+    };
+    let ended = runtime.block_on(async {
+        tokio::select! {
+            done = done_rx => match done {
+                Ok(Ok(())) => Ok(true),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err("the clock stopped".to_string()),
+            },
+            _ = int.recv() => Ok(false),
+            _ = term.recv() => Ok(false),
+        }
+    });
+    let reached_end = match ended {
+        Ok(reached) => reached,
+        Err(message) => return usage_error(&message),
+    };
+    let (report, placement) = match service.finish(0) {
+        Ok(Some(finished)) => finished,
+        Ok(None) => return usage_error("the run was finished twice"),
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Some(path) = &args.placement {
+        let json = serde_json::to_string_pretty(&placement).expect("a placement serialises");
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            return usage_error(&format!("cannot write `{}`: {e}", path.display()));
+        }
+    }
+    let out = if args.json {
+        let both = serde_json::json!({"report": report, "placement": placement});
+        format!("{both}\n")
+    } else {
+        let mut text = report.summary();
+        for (vm, place) in &placement.vms {
+            text.push_str(&format!("{vm} on {}\n", place.host));
+        }
+        text
+    };
+    {
+        let mut stdout = std::io::stdout().lock();
+        if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+            return EXIT_USAGE;
+        }
+    }
+    if !reached_end {
+        eprintln!("stopped before the end of the rounds");
+        return EXIT_FINDINGS;
+    }
+    eprintln!("the rounds are over: time stands still, calls stay pending; stop with SIGINT or SIGTERM");
+    runtime.block_on(async {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
+        }
+    });
+    drop(client);
+    EXIT_OK
+}

@@ -1,0 +1,270 @@
+//! The corrected load-balancing policy with one `lcc peer` process per PM over
+//! a real NATS server, the VMM constraints served by `lcc datacentre`, against
+//! the in-process run (`lcc simulate`) with the same seed.
+
+#![cfg(feature = "nats")]
+
+mod nats_support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nats_support::{Server, root};
+use serde_json::Value;
+
+const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
+const PMS: usize = 15;
+const SEED: &str = "3";
+const ROUNDS: &str = "60";
+
+/// Child processes, killed (SIGKILL) on drop if still running, so that a
+/// failing test leaves none behind.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn lcc() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lcc"));
+    command.current_dir(root());
+    command
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for `child` to exit, up to `limit`; its exit code.
+fn exit_code(child: &mut Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The lines a child writes on a pipe, as they come.
+fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// VM name -> host PM name.
+fn hosts(placement: &Value) -> Vec<(String, String)> {
+    placement["vms"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(vm, p)| (vm.clone(), p["host"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Every VM runs on exactly one PM, its host, which is on; none is migrating.
+fn assert_each_vm_once_on_a_pm_that_is_on(placement: &Value, what: &str) {
+    for (vm, place) in placement["vms"].as_object().unwrap() {
+        let host = place["host"].as_str().unwrap();
+        assert_eq!(
+            place["active_on"],
+            serde_json::json!([host]),
+            "{what}: {vm} runs where?"
+        );
+        assert_eq!(place["migrating"], false, "{what}: {vm} still migrating");
+        assert_eq!(
+            placement["pms"][host]["power"], "On",
+            "{what}: {vm} on {host}, which is not on"
+        );
+    }
+}
+
+fn outside_band(placement: &Value) -> BTreeSet<String> {
+    placement["pms"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, p)| p["in_band"] == false)
+        .map(|(pm, _)| pm.clone())
+        .collect()
+}
+
+/// PMs outside the band at the first sample, and the load spread (highest
+/// less lowest load, in points).
+fn start(report: &Value) -> (usize, f64) {
+    let loads: Vec<f64> = report["loads"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_f64().unwrap())
+        .collect();
+    let (low, high) = (
+        report["bands"][0][0].as_f64().unwrap(),
+        report["bands"][0][1].as_f64().unwrap(),
+    );
+    let outside = loads.iter().filter(|l| **l < low - 1e-9 || **l > high + 1e-9).count();
+    (
+        outside,
+        loads.iter().copied().fold(f64::MIN, f64::max) - loads.iter().copied().fold(f64::MAX, f64::min),
+    )
+}
+
+/// The load spread of the PMs that are on.
+fn spread(placement: &Value) -> f64 {
+    let loads: Vec<f64> = placement["pms"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|p| p["power"] == "On")
+        .map(|p| p["load_percent"].as_f64().unwrap())
+        .collect();
+    loads.iter().copied().fold(f64::MIN, f64::max) - loads.iter().copied().fold(f64::MAX, f64::min)
+}
+
+#[test]
+fn fifteen_peer_processes_balance_the_load_like_the_in_process_run() {
+    // The in-process run: every peer in one process, virtual time.
+    let in_process_file = std::env::temp_dir().join(format!("lcc-vmm-in-process-{}.json", std::process::id()));
+    let out = lcc()
+        .args(["simulate", POLICY, "--pms", &PMS.to_string(), "--vms", "50"])
+        .args(["--seed", SEED, "--rounds", ROUNDS, "--json", "--placement"])
+        .arg(&in_process_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let in_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let in_placement: Value = serde_json::from_str(&std::fs::read_to_string(&in_process_file).unwrap()).unwrap();
+    std::fs::remove_file(&in_process_file).unwrap();
+
+    // The same cluster served over NATS, one process per PM.
+    let server = Server::start("vmm");
+    let mut children = Children(Vec::new());
+    let mut datacentre = lcc()
+        .args([
+            "datacentre",
+            "--nats",
+            &server.url,
+            "--pms",
+            &PMS.to_string(),
+            "--vms",
+            "50",
+        ])
+        .args(["--seed", SEED, "--rounds", ROUNDS, "--ms-per-second", "20", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let report_lines = lines(datacentre.stdout.take().unwrap());
+    let log = lines(datacentre.stderr.take().unwrap());
+    children.0.push(datacentre);
+    let ready = log
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the datacentre starts");
+    assert!(ready.starts_with("datacentre ready"), "{ready}");
+    let logs = std::env::temp_dir().join(format!("lcc-vmm-peers-{}", std::process::id()));
+    std::fs::create_dir_all(&logs).unwrap();
+    for p in 0..PMS {
+        let id = format!("pm{p}");
+        let stderr = std::fs::File::create(logs.join(format!("{id}.err"))).unwrap();
+        let peer = lcc()
+            .args(["peer", POLICY, "--id", &id, "--role", "pm", "--nats", &server.url])
+            .args(["--heartbeat-ms", "200", "--datacentre", "--seed", SEED])
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        children.0.push(peer);
+    }
+    // 60 rounds of 10 s at 20 ms per simulated second: 12 s once all have called.
+    let started = Instant::now();
+    let line = report_lines
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("no report; datacentre log: {:?}", log.try_iter().collect::<Vec<_>>()));
+    let wall = started.elapsed();
+    let result: Value = serde_json::from_str(&line).unwrap();
+    let (report, placement) = (&result["report"], &result["placement"]);
+
+    // Every peer stops cleanly on SIGTERM (exit 1: stopped before finishing
+    // its role, which loops for ever), then the service (exit 0: after the end).
+    for peer in &children.0[1..] {
+        sigterm(peer);
+    }
+    for (p, peer) in children.0[1..].iter_mut().enumerate() {
+        let code = exit_code(peer, Duration::from_secs(15));
+        let stderr = std::fs::read_to_string(logs.join(format!("pm{p}.err"))).unwrap();
+        assert_eq!(code, Some(1), "pm{p}: {stderr}");
+        assert!(stderr.contains("stopped by SIGTERM"), "pm{p}: {stderr}");
+    }
+    sigterm(&children.0[0]);
+    assert_eq!(exit_code(&mut children.0[0], Duration::from_secs(10)), Some(0));
+    std::fs::remove_dir_all(&logs).unwrap();
+
+    // The end states.
+    let (distributed, in_process) = (hosts(placement), hosts(&in_placement));
+    let vms = |h: &[(String, String)]| h.iter().map(|(vm, _)| vm.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(vms(&distributed), vms(&in_process), "the same VMs");
+    assert_eq!(distributed.len(), 50);
+    assert_each_vm_once_on_a_pm_that_is_on(placement, "over NATS");
+    assert_each_vm_once_on_a_pm_that_is_on(&in_placement, "in process");
+    assert!(report["migrations_succeeded"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["migrations_failed"], 0, "{report}");
+    let (out_d, out_i) = (outside_band(placement), outside_band(&in_placement));
+    assert_eq!(out_d.len(), report["outside_band_at_end"].as_u64().unwrap() as usize);
+    assert_eq!(out_i.len(), in_report["outside_band_at_end"].as_u64().unwrap() as usize);
+    // The same cluster at the start (same seed), balanced by the same standard
+    // at the end: a third or fewer of the PMs outside the band. Exact counts
+    // differ from run to run: each peer draws its own picks and the processes
+    // interleave freely.
+    let (start_outside, start_spread) = start(report);
+    assert_eq!(
+        (start_outside, start_spread),
+        start(&in_report),
+        "the same cluster at the start"
+    );
+    for (what, outside, placement) in [("over NATS", &out_d, placement), ("in process", &out_i, &in_placement)] {
+        assert!(
+            3 * outside.len() <= start_outside,
+            "{what}: {outside:?} outside the band, {start_outside} at the start"
+        );
+        assert!(
+            2.0 * spread(placement) <= start_spread,
+            "{what}: spread {} from {start_spread}",
+            spread(placement)
+        );
+    }
+    let moved = distributed
+        .iter()
+        .zip(&in_process)
+        .filter(|((_, a), (_, b))| a != b)
+        .count();
+    eprintln!(
+        "over NATS: {} migrations, outside the band {out_d:?}, {wall:.1?} to the report; \
+         spread {:.1}; in process: {} migrations, outside the band {out_i:?}, spread {:.1}; \
+         at the start {start_outside} outside, spread {start_spread:.1}; {moved} of 50 VMs on another PM",
+        report["migrations_succeeded"],
+        spread(placement),
+        in_report["migrations_succeeded"],
+        spread(&in_placement)
+    );
+}
