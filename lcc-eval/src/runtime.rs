@@ -149,9 +149,11 @@ pub struct Run {
     pub steps: u64,
 }
 
-/// The peers that may be able to step, and the order in which they get the turn.
+/// The peers that may step. Picking uniformly at random by rank keeps runs
+/// reproducible per seed; the ranks come from a Fenwick tree, so a pick costs
+/// O(log n) instead of a walk over the set.
 struct Ready {
-    set: BTreeSet<usize>,
+    set: PeerSet,
     /// `Some`: in the order they became ready (round robin); `None`: uniformly
     /// at random from `rng`.
     fifo: Option<VecDeque<usize>>,
@@ -168,7 +170,7 @@ impl Ready {
     }
 
     fn remove(&mut self, peer: usize) {
-        if self.set.remove(&peer)
+        if self.set.remove(peer)
             && let Some(queue) = &mut self.fifo
         {
             queue.retain(|&p| p != peer);
@@ -176,7 +178,7 @@ impl Ready {
     }
 
     fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.set.len == 0
     }
 
     /// The next peer to step (it stays ready until removed).
@@ -188,10 +190,73 @@ impl Ready {
                 peer
             }
             None => {
-                let k = (self.rng.next() % self.set.len() as u64) as usize;
-                *self.set.iter().nth(k).expect("k < len")
+                let k = (self.rng.next() % self.set.len as u64) as usize;
+                self.set.nth(k)
             }
         }
+    }
+}
+
+/// A set of peer numbers below a fixed bound that finds its k-th smallest
+/// member in O(log n) (a Fenwick tree of membership counts).
+struct PeerSet {
+    member: Vec<bool>,
+    /// `tree[i]` counts the members in the Fenwick range ending at `i` (1-based).
+    tree: Vec<u32>,
+    len: usize,
+}
+
+impl PeerSet {
+    fn new(bound: usize) -> PeerSet {
+        PeerSet {
+            member: vec![false; bound],
+            tree: vec![0; bound + 1],
+            len: 0,
+        }
+    }
+
+    fn add(&mut self, peer: usize, delta: i32) {
+        let mut i = peer + 1;
+        while i < self.tree.len() {
+            self.tree[i] = self.tree[i].wrapping_add_signed(delta);
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Adds `peer`; false if it was a member already.
+    fn insert(&mut self, peer: usize) -> bool {
+        if std::mem::replace(&mut self.member[peer], true) {
+            return false;
+        }
+        self.add(peer, 1);
+        self.len += 1;
+        true
+    }
+
+    /// Removes `peer`; false if it was not a member.
+    fn remove(&mut self, peer: usize) -> bool {
+        if !std::mem::replace(&mut self.member[peer], false) {
+            return false;
+        }
+        self.add(peer, -1);
+        self.len -= 1;
+        true
+    }
+
+    /// The member of rank `k` (0 = the smallest); `k < len`.
+    fn nth(&self, k: usize) -> usize {
+        let mut rest = k as u32;
+        let mut pos = 0;
+        let mut step = (self.tree.len()).next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next < self.tree.len() && self.tree[next] <= rest {
+                pos = next;
+                rest -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        pos
     }
 }
 
@@ -338,7 +403,7 @@ impl<'m> Runtime<'m> {
         }
         let n = state.len();
         let mut ready = Ready {
-            set: BTreeSet::new(),
+            set: PeerSet::new(n),
             fifo: self.pool.as_ref().map(|_| VecDeque::new()),
             rng: SplitMix64(self.seed),
         };
@@ -346,6 +411,9 @@ impl<'m> Runtime<'m> {
             ready.insert(i);
         }
         let mut waits: Vec<Vec<Wait>> = vec![Vec::new(); n];
+        // The peers whose waits retry them on any step (see [`Retry`]).
+        let mut on_any_step: BTreeSet<usize> = BTreeSet::new();
+        let index_of: HashMap<Atom, usize> = (0..n).map(|i| (state.peer(i).id(), i)).collect();
         let (wake_tx, wake_rx) = mpsc::channel::<u64>();
         // Each pending answer's handle and the peer that waits for it.
         let mut pending: HashMap<u64, (Pending, usize)> = HashMap::new();
@@ -417,12 +485,22 @@ impl<'m> Runtime<'m> {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     state = fired.state;
-                    for (i, waits) in waits.iter_mut().enumerate() {
-                        if Retry::after(waits).woken_by(state.peer(i).id(), &fired.events) {
+                    // Only peers retried on any step and the recipients of
+                    // this step's messages can be woken by it.
+                    let mut woken: Vec<usize> = on_any_step.iter().copied().collect();
+                    woken.extend(fired.events.iter().filter_map(|e| match e {
+                        Event::Sent { to, .. } => index_of.get(&to.id).copied(),
+                        _ => None,
+                    }));
+                    woken.sort_unstable();
+                    woken.dedup();
+                    for i in woken {
+                        if Retry::after(&waits[i]).woken_by(state.peer(i).id(), &fired.events) {
                             if !state.peer(i).is_finished() {
                                 ready.insert(i);
                             }
-                            waits.clear();
+                            waits[i].clear();
+                            on_any_step.remove(&i);
                         }
                     }
                     if state.peer(peer).is_finished() {
@@ -439,6 +517,11 @@ impl<'m> Runtime<'m> {
                 Outcome::Blocked(blocked) => {
                     state = blocked.state;
                     waits[peer] = blocked.waits;
+                    if Retry::after(&waits[peer]) == Retry::OnAnyStep {
+                        on_any_step.insert(peer);
+                    } else {
+                        on_any_step.remove(&peer);
+                    }
                     ready.remove(peer);
                     if self.record {
                         trace.extend(steps, None, blocked.events);
@@ -550,4 +633,31 @@ pub fn parse_peers(spec: &str) -> Result<Vec<PeerSpec>, EvalError> {
         return Err(bad("the peer list is empty".into()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod peer_set_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The k-th member is the same as in an ordered set after any inserts and removals.
+        #[test]
+        fn nth_agrees_with_an_ordered_set(ops in proptest::collection::vec((any::<bool>(), 0usize..37), 0..200)) {
+            let mut fast = PeerSet::new(37);
+            let mut plain = BTreeSet::new();
+            for (add, peer) in ops {
+                if add {
+                    prop_assert_eq!(fast.insert(peer), plain.insert(peer));
+                } else {
+                    prop_assert_eq!(fast.remove(peer), plain.remove(&peer));
+                }
+                prop_assert_eq!(fast.len, plain.len());
+                for (k, &member) in plain.iter().enumerate() {
+                    prop_assert_eq!(fast.nth(k), member);
+                }
+            }
+        }
+    }
 }

@@ -266,11 +266,15 @@ impl State {
     /// The indices of the peers playing a role named `role`, ordered by Id (the
     /// role directory's answer).
     pub fn players(&self, model: &Model, role: Atom) -> Vec<usize> {
-        let mut found: Vec<usize> = (0..self.peers.len())
-            .filter(|&i| self.peers[i].plays(model, role))
+        let mut found: Vec<(Atom, usize)> = self
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.plays(model, role))
+            .map(|(i, p)| (p.id, i))
             .collect();
-        found.sort_by_key(|&i| self.peers[i].id);
-        found
+        found.sort_unstable();
+        found.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Messages left in inboxes, with the index of the peer holding each.
