@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use lcc_syntax::ast::{ConstraintDecl, Item, Model};
 use lcc_syntax::signatures::Origin;
 use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model_wide, sort_diagnostics};
 
@@ -56,12 +57,27 @@ pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> DropLater<Parsed> {
     DropLater::new(parse_incrementally(db, file))
 }
 
+/// The file's own `constraint` declarations. Recomputed on every edit but
+/// compared, so an edit that leaves them equal keeps [`signatures`], and with it
+/// every unchanged piece's clause diagnostics, as they were.
+#[salsa::tracked(returns(ref))]
+pub fn constraint_decls(db: &dyn salsa::Database, file: SourceFile) -> Vec<ConstraintDecl> {
+    parsed(db, file).model.constraint_decls().cloned().collect()
+}
+
 /// The signatures the file's constraint calls resolve against: the standard ones
 /// plus the file's own `constraint` declarations (which win).
 #[salsa::tracked(returns(ref))]
 pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
+    let own = Model {
+        items: constraint_decls(db, file)
+            .iter()
+            .cloned()
+            .map(Item::ConstraintDecl)
+            .collect(),
+    };
     let mut sigs = standard_signatures().clone();
-    sigs.add_model(&parsed(db, file).model, Origin::File(file.id(db)));
+    sigs.add_model(&own, Origin::File(file.id(db)));
     sigs
 }
 

@@ -355,6 +355,11 @@ mod tests {
         texts.push(
             "a(r, X) :: null <- p(X)\na(s, Y) :: m(Y) => a(r, Y) <- nope(Y) and q(Y, Y)\nconstraint p(+A)".into(),
         );
+        // A changed declaration changes the findings about unchanged clauses.
+        let clauses = "\na(r, X) :: null <- p(X) then a(s, X)\na(s, Y) :: null <- p(Y)";
+        texts.push(format!("constraint p(-A){clauses}"));
+        texts.push(format!("constraint p(+A){clauses}"));
+        texts.push(format!("constraint p(+A, +B){clauses}"));
         let file = SourceFile::new(&db, FileId(7), String::new());
         // One file edited from text to text, so unchanged pieces keep their memos.
         for text in texts {
