@@ -216,7 +216,7 @@ fn breakdown(text: &str, at: usize) {
     let mut db = Database::default();
     let file = SourceFile::new(&db, FileId(0), text.to_string());
     diagnostics(&db, file);
-    let (mut split, mut parse, mut check, mut lines) = (vec![], vec![], vec![], vec![]);
+    let (mut split, mut parse, mut check, mut lines, mut wide) = (vec![], vec![], vec![], vec![], vec![]);
     for i in 0..50 {
         let mut edited = text.to_string();
         if i % 2 == 0 {
@@ -233,13 +233,17 @@ fn breakdown(text: &str, at: usize) {
         lines.push(timed(&mut || {
             std::hint::black_box(line_index(&db, file));
         }));
+        wide.push(timed(&mut || {
+            std::hint::black_box(lcc_syntax::check_model_wide(&parsed(&db, file).model));
+        }));
     }
     println!(
-        "per edit (medians, ms): whole-file parse {:.2} (for comparison); split into clauses {:.2}, piecewise parse incl. split {:.2}, diagnostics {:.2}, line index {:.2}",
+        "per edit (medians, ms): whole-file parse {:.2} (for comparison); split into clauses {:.2}, piecewise parse incl. split {:.2}, diagnostics {:.2} (of which model-wide checks {:.2}), line index {:.2}",
         median(whole),
         median(split),
         median(parse),
         median(check),
+        median(wide),
         median(lines)
     );
 }

@@ -4,12 +4,13 @@
 
 use std::sync::OnceLock;
 
+use lcc_syntax::ast::{ConstraintDecl, Item, Model};
 use lcc_syntax::signatures::Origin;
-use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model};
+use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model_wide, sort_diagnostics};
 
 use crate::drop_later::DropLater;
 use crate::index::FileIndex;
-use crate::pieces::parse_incrementally;
+use crate::pieces::{clause_diagnostics, parse_incrementally};
 
 /// One source text the server knows: an open document or a `.lcc` file of the workspace.
 #[salsa::input(debug)]
@@ -53,15 +54,30 @@ pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> LineIndex {
 /// background.)
 #[salsa::tracked(returns(deref), no_eq)]
 pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> DropLater<Parsed> {
-    DropLater::new(parse_incrementally(db, file.id(db), file.text(db)))
+    DropLater::new(parse_incrementally(db, file))
+}
+
+/// The file's own `constraint` declarations. Recomputed on every edit but
+/// compared, so an edit that leaves them equal keeps [`signatures`], and with it
+/// every unchanged piece's clause diagnostics, as they were.
+#[salsa::tracked(returns(ref))]
+pub fn constraint_decls(db: &dyn salsa::Database, file: SourceFile) -> Vec<ConstraintDecl> {
+    parsed(db, file).model.constraint_decls().cloned().collect()
 }
 
 /// The signatures the file's constraint calls resolve against: the standard ones
 /// plus the file's own `constraint` declarations (which win).
 #[salsa::tracked(returns(ref))]
 pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
+    let own = Model {
+        items: constraint_decls(db, file)
+            .iter()
+            .cloned()
+            .map(Item::ConstraintDecl)
+            .collect(),
+    };
     let mut sigs = standard_signatures().clone();
-    sigs.add_model(&parsed(db, file).model, Origin::File(file.id(db)));
+    sigs.add_model(&own, Origin::File(file.id(db)));
     sigs
 }
 
@@ -72,13 +88,15 @@ pub fn file_index(db: &dyn salsa::Database, file: SourceFile) -> FileIndex {
 }
 
 /// Every diagnostic of the file, syntax and semantic, in source order: what
-/// `lcc_syntax::check_source` reports, computed from the memoised parse.
+/// `lcc_syntax::check_source` reports, computed from the memoised parse and the
+/// memoised clause-local diagnostics of unchanged pieces.
 #[salsa::tracked(returns(ref))]
 pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let parsed = parsed(db, file);
     let mut all = parsed.diagnostics.clone();
-    all.extend(check_model(&parsed.model, signatures(db, file)));
-    all.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
+    all.extend(check_model_wide(&parsed.model));
+    all.extend(clause_diagnostics(db, file, &parsed.model));
+    sort_diagnostics(&mut all);
     all
 }
 

@@ -11,11 +11,18 @@
 use lcc_syntax::ast::{Cond, CondKind, Def, DefKind, Item, Model, RoleRef, Step, StepKind, Term, TermKind};
 use lcc_syntax::diagnostic::codes;
 use lcc_syntax::token::{Token, lex};
-use lcc_syntax::{Comment, Diagnostic, FileId, Parsed, Span, parse};
+use lcc_syntax::{Comment, Diagnostic, FileId, Parsed, Span, check_clauses, parse};
 
-/// The text of one piece, interned so that equal pieces share one parse.
+use crate::db::{SourceFile, signatures};
+
+/// The text of one piece of a file, interned so that an unchanged piece keeps its
+/// parse and clause diagnostics.
 #[salsa::interned(debug)]
 pub struct Piece {
+    /// The file the piece is part of: its constraint calls resolve against that
+    /// file's signatures.
+    #[returns(copy)]
+    pub file: SourceFile,
     /// The piece's text.
     #[returns(ref)]
     pub text: String,
@@ -27,47 +34,66 @@ pub fn parse_piece(db: &dyn salsa::Database, piece: Piece<'_>) -> Parsed {
     parse(FileId(0), piece.text(db))
 }
 
-/// Parses `text` as file `file` piece by piece, reusing the memoised parses of
-/// unchanged pieces; the result equals `lcc_syntax::parse(file, text)`.
-pub fn parse_incrementally(db: &dyn salsa::Database, file: FileId, text: &str) -> Parsed {
+/// The file's pieces with their start offsets, or `None` when some piece has an
+/// unmatched or unclosed bracket (the file is then parsed and checked whole).
+#[salsa::tracked(returns(ref))]
+pub fn pieces(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<(u32, Piece<'_>)>> {
+    let text = file.text(db);
     let starts = clause_starts(text);
     let mut pieces = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let parsed = parse_piece(db, Piece::new(db, text[start..end].to_string()));
-        let unbalanced = parsed
+        let piece = Piece::new(db, file, text[start..end].to_string());
+        let unbalanced = parse_piece(db, piece)
             .diagnostics
             .iter()
             .any(|d| d.code == codes::UNMATCHED_CLOSE || d.code == codes::UNCLOSED_OPEN);
         if unbalanced {
-            return parse(file, text);
+            return None;
         }
-        pieces.push((start as u32, parsed));
+        pieces.push((start as u32, piece));
     }
+    Some(pieces)
+}
+
+/// The clause-local diagnostics ([`check_clauses`]) of the piece's clauses, with
+/// spans relative to the piece. They depend on the piece's text and its file's
+/// signatures only, so an edit elsewhere that leaves the signatures equal reuses them.
+#[salsa::tracked(returns(ref))]
+pub fn piece_diagnostics(db: &dyn salsa::Database, piece: Piece<'_>) -> Vec<Diagnostic> {
+    let sigs = signatures(db, piece.file(db));
+    check_clauses(parse_piece(db, piece).model.clauses(), sigs)
+}
+
+/// Parses `file` piece by piece, reusing the memoised parses of unchanged pieces;
+/// the result equals `lcc_syntax::parse` of its text.
+pub fn parse_incrementally(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
+    let id = file.id(db);
+    let Some(pieces) = pieces(db, file) else {
+        return parse(id, file.text(db));
+    };
     let mut joined = Parsed {
         model: Model::default(),
         comments: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let shift = |span: &mut Span, by: u32| {
-        span.file = file;
-        span.start += by;
-        span.end += by;
-    };
-    for (by, parsed) in pieces {
+    for &(by, piece) in pieces {
+        let parsed = parse_piece(db, piece);
+        let mut shift = |span: &mut Span| shift(span, id, by);
+        joined.model.items.reserve(parsed.model.items.len());
         for item in &parsed.model.items {
             let mut item = item.clone();
-            item.shift(&mut |s| shift(s, by));
+            item.shift(&mut shift);
             joined.model.items.push(item);
         }
         joined.comments.extend(parsed.comments.iter().map(|c| {
             let mut c: Comment = c.clone();
-            shift(&mut c.span, by);
+            shift(&mut c.span);
             c
         }));
         joined.diagnostics.extend(parsed.diagnostics.iter().map(|d| {
             let mut d: Diagnostic = d.clone();
-            d.shift(&mut |s| shift(s, by));
+            d.shift(&mut shift);
             d
         }));
     }
@@ -78,6 +104,41 @@ pub fn parse_incrementally(db: &dyn salsa::Database, file: FileId, text: &str) -
         .diagnostics
         .dedup_by(|a, b| a.primary.span == b.primary.span && a.code == b.code);
     joined
+}
+
+/// The clause-local diagnostics of every clause of `file` (in no particular
+/// order): the memoised ones of its pieces, moved to the pieces' offsets, or, when
+/// the file is parsed whole, computed on `model` (the file's parse).
+pub fn clause_diagnostics(db: &dyn salsa::Database, file: SourceFile, model: &Model) -> Vec<Diagnostic> {
+    let Some(pieces) = pieces(db, file) else {
+        return check_clauses(model.clauses(), signatures(db, file));
+    };
+    let id = file.id(db);
+    let mut out = Vec::new();
+    for &(by, piece) in pieces {
+        out.extend(piece_diagnostics(db, piece).iter().map(|d| {
+            let mut d = d.clone();
+            d.shift(&mut |span| {
+                // The one edit a clause check places at offset 0 is the fix that
+                // declares a constraint at the top of the file (a piece starts with
+                // a clause head, which no fix edits at its first character).
+                if span.start == 0 && span.end == 0 {
+                    span.file = id;
+                } else {
+                    shift(span, id, by);
+                }
+            });
+            d
+        }));
+    }
+    out
+}
+
+/// `span`, relative to a piece of file `file` starting at `by`, made absolute.
+fn shift(span: &mut Span, file: FileId, by: u32) {
+    span.file = file;
+    span.start += by;
+    span.end += by;
 }
 
 /// Byte offsets where pieces start: 0, then each clause head the parser splits
@@ -247,8 +308,10 @@ impl Shift for Term {
 
 #[cfg(test)]
 mod tests {
+    use salsa::Setter;
+
     use super::*;
-    use crate::db::Database;
+    use crate::db::{Database, diagnostics};
 
     /// Texts whose piecewise parse must equal the whole-file parse.
     fn samples() -> Vec<String> {
@@ -279,11 +342,30 @@ mod tests {
     fn piecewise_parse_equals_whole_file_parse() {
         let db = Database::default();
         for text in samples() {
-            assert_eq!(
-                parse_incrementally(&db, FileId(7), &text),
-                parse(FileId(7), &text),
-                "{text}"
-            );
+            let file = SourceFile::new(&db, FileId(7), text.clone());
+            assert_eq!(parse_incrementally(&db, file), parse(FileId(7), &text), "{text}");
+        }
+    }
+
+    #[test]
+    fn piecewise_diagnostics_equal_whole_file_check() {
+        let mut db = Database::default();
+        let mut texts = samples();
+        // A clause-local fix that edits the top of the file, from a later piece.
+        texts.push(
+            "a(r, X) :: null <- p(X)\na(s, Y) :: m(Y) => a(r, Y) <- nope(Y) and q(Y, Y)\nconstraint p(+A)".into(),
+        );
+        // A changed declaration changes the findings about unchanged clauses.
+        let clauses = "\na(r, X) :: null <- p(X) then a(s, X)\na(s, Y) :: null <- p(Y)";
+        texts.push(format!("constraint p(-A){clauses}"));
+        texts.push(format!("constraint p(+A){clauses}"));
+        texts.push(format!("constraint p(+A, +B){clauses}"));
+        let file = SourceFile::new(&db, FileId(7), String::new());
+        // One file edited from text to text, so unchanged pieces keep their memos.
+        for text in texts {
+            file.set_text(&mut db).to(text.clone());
+            let expected = lcc_syntax::check_source(FileId(7), &text, crate::db::standard_signatures());
+            assert_eq!(diagnostics(&db, file), &expected.diagnostics, "{text}");
         }
     }
 

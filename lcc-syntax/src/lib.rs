@@ -18,7 +18,7 @@ pub mod parse;
 pub mod render;
 pub mod signatures;
 
-pub use check::{Checked, check_model, check_source};
+pub use check::{Checked, check_clauses, check_model, check_model_wide, check_source, sort_diagnostics};
 pub use diagnostic::{Diagnostic, Severity};
 pub use parse::{Comment, Parsed, parse};
 pub use signatures::Signatures;

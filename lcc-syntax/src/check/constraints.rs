@@ -2,7 +2,7 @@
 //! a number of arguments no signature declares (E0213). Comparisons, `=`, `is`,
 //! `and`, `or` and `not` are part of the language and need no signature.
 
-use crate::ast::{Cond, CondKind, Model, Term};
+use crate::ast::{Clause, Cond, CondKind, Term};
 use crate::check::declarations::param_name;
 use crate::check::roles::{arguments, name_span};
 use crate::check::suggest::closest;
@@ -24,27 +24,25 @@ pub fn visit_calls<'m>(cond: &'m Cond, f: &mut impl FnMut(&'m Term)) {
 }
 
 /// Reports E0212 and E0213.
-pub fn check(model: &Model, signatures: &Signatures, out: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&str> = signatures.iter().map(|s| s.name.as_str()).collect();
-    names.dedup();
-    for clause in model.clauses() {
-        for step in clause.body.steps() {
-            let Some(guard) = &step.guard else { continue };
-            visit_calls(&guard.cond, &mut |term| {
-                let Some((name, arity)) = term.name_arity() else {
-                    return;
-                };
-                if signatures.get(name, arity).is_some() {
-                    return;
-                }
-                let declared = signatures.arities(name);
-                out.push(if declared.is_empty() {
-                    unknown(term, name, arity, &names)
-                } else {
-                    wrong_arity(term, name, arity, signatures)
-                });
+pub fn check(clause: &Clause, signatures: &Signatures, out: &mut Vec<Diagnostic>) {
+    for step in clause.body.steps() {
+        let Some(guard) = &step.guard else { continue };
+        visit_calls(&guard.cond, &mut |term| {
+            let Some((name, arity)) = term.name_arity() else {
+                return;
+            };
+            if signatures.get(name, arity).is_some() {
+                return;
+            }
+            let declared = signatures.arities(name);
+            out.push(if declared.is_empty() {
+                let mut names: Vec<&str> = signatures.iter().map(|s| s.name.as_str()).collect();
+                names.dedup();
+                unknown(term, name, arity, &names)
+            } else {
+                wrong_arity(term, name, arity, signatures)
             });
-        }
+        });
     }
 }
 

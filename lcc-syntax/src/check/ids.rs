@@ -1,15 +1,15 @@
 //! Peer Ids that can never be bound (E0206): a role call whose Id is unbound when
 //! the call is reached, and any Id written as a number, string, compound or list.
 
-use crate::ast::{Clause, Model, RoleRef, TermKind};
+use crate::ast::{Clause, RoleRef, TermKind};
 use crate::check::binding::{Event, walk_clause};
-use crate::check::refs::{RoleUseKind, role_uses};
+use crate::check::refs::{RoleUseKind, clause_role_uses};
 use crate::check::show;
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
 
 /// Reports E0206.
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for role_use in role_uses(model) {
+pub fn check(clause: &Clause, out: &mut Vec<Diagnostic>) {
+    for role_use in clause_role_uses(clause) {
         let id = &role_use.role.id;
         let what = match id.kind {
             TermKind::Int(_) | TermKind::Float(_) => "a number",
@@ -37,19 +37,17 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             )),
         );
     }
-    for clause in model.clauses() {
-        walk_clause(clause, &mut |event, bound| {
-            let Event::Call(role) = event else { return };
-            let unbound = match &role.id.kind {
-                TermKind::Var(name) => !bound.contains(name),
-                TermKind::Anon => true,
-                _ => false,
-            };
-            if unbound {
-                out.push(unbound_call(clause, role));
-            }
-        });
-    }
+    walk_clause(clause, &mut |event, bound| {
+        let Event::Call(role) = event else { return };
+        let unbound = match &role.id.kind {
+            TermKind::Var(name) => !bound.contains(name),
+            TermKind::Anon => true,
+            _ => false,
+        };
+        if unbound {
+            out.push(unbound_call(clause, role));
+        }
+    });
 }
 
 fn unbound_call(clause: &Clause, role: &RoleRef) -> Diagnostic {

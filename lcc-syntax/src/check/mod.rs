@@ -22,7 +22,7 @@ mod variables;
 pub use constraints::visit_calls;
 pub use variables::occurrences;
 
-use crate::ast::Model;
+use crate::ast::{Clause, Model};
 use crate::diagnostic::Diagnostic;
 use crate::parse::{Parsed, parse};
 use crate::signatures::{Origin, Signatures};
@@ -46,26 +46,64 @@ impl Checked {
 
 /// Runs every semantic check on `model`, whose constraint calls are resolved
 /// against `signatures` (the caller includes the model's own declarations).
-/// The diagnostics are in source order.
+/// The diagnostics are in source order. This is [`check_model_wide`] plus
+/// [`check_clauses`] on every clause.
 pub fn check_model(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
-    crate::depth::with_deep_stack(|| check_model_on_deep_stack(model, signatures))
+    crate::depth::with_deep_stack(|| {
+        let mut out = check_model_wide_on_deep_stack(model);
+        for clause in model.clauses() {
+            check_clause_on_deep_stack(clause, signatures, &mut out);
+        }
+        sort_diagnostics(&mut out);
+        out
+    })
 }
 
-fn check_model_on_deep_stack(model: &Model, signatures: &Signatures) -> Vec<Diagnostic> {
+/// The checks whose findings about a clause depend only on that clause and on
+/// `signatures` (singleton variables, peer Ids, mixed operators, constraint calls
+/// and argument modes), run on each of `clauses`. Spans are those of the clauses,
+/// except that a fix declaring an unknown constraint inserts at offset 0 of the
+/// clause's file. In no particular order.
+pub fn check_clauses<'m>(clauses: impl IntoIterator<Item = &'m Clause>, signatures: &Signatures) -> Vec<Diagnostic> {
+    crate::depth::with_deep_stack(|| {
+        let mut out = Vec::new();
+        for clause in clauses {
+            check_clause_on_deep_stack(clause, signatures, &mut out);
+        }
+        out
+    })
+}
+
+fn check_clause_on_deep_stack(clause: &Clause, signatures: &Signatures, out: &mut Vec<Diagnostic>) {
+    variables::check(clause, out);
+    ids::check(clause, out);
+    operators::check(clause, out);
+    constraints::check(clause, signatures, out);
+    modes::check(clause, signatures, out);
+}
+
+/// The checks that relate items to each other through the model's roles: role
+/// references and declarations, clause heads, constraint declarations, messages
+/// and alternatives. In no particular order.
+pub fn check_model_wide(model: &Model) -> Vec<Diagnostic> {
+    crate::depth::with_deep_stack(|| check_model_wide_on_deep_stack(model))
+}
+
+fn check_model_wide_on_deep_stack(model: &Model) -> Vec<Diagnostic> {
     let index = index::RoleIndex::new(model);
     let mut out = Vec::new();
     roles::check(model, &index, &mut out);
     clauses::check(model, &mut out);
     declarations::check(model, &index, &mut out);
     messages::check(model, &index, &mut out);
-    variables::check(model, &mut out);
-    ids::check(model, &mut out);
-    operators::check(model, &mut out);
     alternatives::check(model, &index, &mut out);
-    constraints::check(model, signatures, &mut out);
-    modes::check(model, signatures, &mut out);
-    out.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
     out
+}
+
+/// Sorts diagnostics into source order: by primary span, then code (stable, so
+/// equal keys keep the order they were found in).
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
 }
 
 /// Parses `text` as `file` and checks it against `signatures` plus the file's own
@@ -81,7 +119,7 @@ fn check_source_on_deep_stack(file: FileId, text: &str, signatures: &Signatures)
     sigs.add_model(&parsed.model, Origin::File(file));
     let mut diagnostics = parsed.diagnostics.clone();
     diagnostics.extend(check_model(&parsed.model, &sigs));
-    diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end, d.code));
+    sort_diagnostics(&mut diagnostics);
     Checked { parsed, diagnostics }
 }
 

@@ -3,21 +3,19 @@
 //! holding a variable that is not certainly bound when the constraint runs (see
 //! [`binding`](crate::check::binding) for what binds a variable).
 
-use crate::ast::{CmpOp, Cond, CondKind, Mode, Model, Term};
+use crate::ast::{Clause, CmpOp, Cond, CondKind, Mode, Term};
 use crate::check::binding::{Bound, Event, walk_clause};
 use crate::diagnostic::{Diagnostic, codes};
 use crate::signatures::Signatures;
 use crate::span::Span;
 
 /// Reports W0214.
-pub fn check(model: &Model, signatures: &Signatures, out: &mut Vec<Diagnostic>) {
-    for clause in model.clauses() {
-        walk_clause(clause, &mut |event, bound| {
-            if let Event::Constraint(cond) = event {
-                check_cond(cond, bound, signatures, out);
-            }
-        });
-    }
+pub fn check(clause: &Clause, signatures: &Signatures, out: &mut Vec<Diagnostic>) {
+    walk_clause(clause, &mut |event, bound| {
+        if let Event::Constraint(cond) = event {
+            check_cond(cond, bound, signatures, out);
+        }
+    });
 }
 
 /// The unbound variables of `term` (first occurrence of each), in order.

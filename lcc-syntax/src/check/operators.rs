@@ -7,7 +7,7 @@
 //! the current reading explicit, and parentheses for the other reading (the
 //! region's operands and operators regrouped as if `then` bound most loosely).
 
-use crate::ast::{Def, DefKind, Model};
+use crate::ast::{Clause, Def, DefKind};
 use crate::check::show;
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::span::Span;
@@ -220,8 +220,8 @@ fn flatten(root: &Def) -> (Vec<&Def>, Vec<Op>) {
 }
 
 /// Reports W0207 once per mixing region.
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut roots: Vec<&Def> = model.clauses().map(|c| &c.body).collect();
+pub fn check(clause: &Clause, out: &mut Vec<Diagnostic>) {
+    let mut roots: Vec<&Def> = vec![&clause.body];
     while let Some(root) = roots.pop() {
         if Op::of(root).is_none() {
             continue;

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Clause, Model, StepKind};
+use crate::ast::{Clause, StepKind};
 use crate::check::suggest::closest;
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::span::Span;
@@ -37,54 +37,52 @@ pub fn occurrences(clause: &Clause) -> Vec<(&str, Span)> {
 }
 
 /// Reports W0205 for each singleton variable.
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    for clause in model.clauses() {
-        let vars = occurrences(clause);
-        let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
-        for (name, _) in &vars {
-            *counts.entry(name).or_default() += 1;
+pub fn check(clause: &Clause, out: &mut Vec<Diagnostic>) {
+    let vars = occurrences(clause);
+    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
+    for (name, _) in &vars {
+        *counts.entry(name).or_default() += 1;
+    }
+    for &(name, span) in &vars {
+        if counts[name] != 1 || name.starts_with('_') {
+            continue;
         }
-        for &(name, span) in &vars {
-            if counts[name] != 1 || name.starts_with('_') {
-                continue;
-            }
-            let mut d = Diagnostic::warning(
-                codes::SINGLETON_VARIABLE,
-                format!("variable `{name}` occurs only once in this clause"),
+        let mut d = Diagnostic::warning(
+            codes::SINGLETON_VARIABLE,
+            format!("variable `{name}` occurs only once in this clause"),
+            span,
+            format!("`{name}` is not used anywhere else"),
+        )
+        .with_note(format!(
+            "A variable that occurs once links nothing: whatever it is bound to is never used. If that is intended, name it `_{name}` (or `_`)."
+        ));
+        let others = counts
+            .iter()
+            .filter(|(n, c)| **c > 1 && !n.starts_with('_'))
+            .map(|(n, _)| *n);
+        let mut others: Vec<&str> = others.collect();
+        others.sort_unstable();
+        let typo = closest(name, others);
+        if let Some(other) = typo {
+            d = d.with_note(format!("Did you mean `{other}`?"));
+        }
+        d = d.with_fix(
+            format!("rename it to `_{name}`"),
+            vec![TextEdit {
                 span,
-                format!("`{name}` is not used anywhere else"),
-            )
-            .with_note(format!(
-                "A variable that occurs once links nothing: whatever it is bound to is never used. If that is intended, name it `_{name}` (or `_`)."
-            ));
-            let others = counts
-                .iter()
-                .filter(|(n, c)| **c > 1 && !n.starts_with('_'))
-                .map(|(n, _)| *n);
-            let mut others: Vec<&str> = others.collect();
-            others.sort_unstable();
-            let typo = closest(name, others);
-            if let Some(other) = typo {
-                d = d.with_note(format!("Did you mean `{other}`?"));
-            }
+                replacement: format!("_{name}"),
+            }],
+        );
+        if let Some(other) = typo {
             d = d.with_fix(
-                format!("rename it to `_{name}`"),
+                format!("replace it with `{other}`"),
                 vec![TextEdit {
                     span,
-                    replacement: format!("_{name}"),
+                    replacement: other.to_string(),
                 }],
             );
-            if let Some(other) = typo {
-                d = d.with_fix(
-                    format!("replace it with `{other}`"),
-                    vec![TextEdit {
-                        span,
-                        replacement: other.to_string(),
-                    }],
-                );
-            }
-            out.push(d);
         }
+        out.push(d);
     }
 }
 
