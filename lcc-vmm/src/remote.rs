@@ -388,6 +388,23 @@ mod tests {
     }
 
     #[test]
+    fn the_rounds_start_when_the_peers_are_there() {
+        // Time that waited for the peers: the first sample, at 0, stays.
+        let s = service();
+        s.start().unwrap();
+        assert_eq!(s.end(), 30_000);
+        // Time that went on while they came up (as real hosts' does) does not count.
+        let s = service();
+        assert!(!s.advance(5_000).unwrap());
+        s.start().unwrap();
+        assert_eq!(s.end(), 35_000);
+        assert!(s.advance(u64::MAX).unwrap());
+        let (report, _) = s.finish(0).unwrap().unwrap();
+        assert_eq!(report.times.first(), Some(&5_000));
+        assert_eq!(report.duration, 30_000);
+    }
+
+    #[test]
     fn bad_calls_are_errors() {
         let s = service();
         let mut call = get_peer_state(1);
