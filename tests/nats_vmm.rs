@@ -7,71 +7,16 @@
 mod nats_support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use nats_support::{Server, root};
+use nats_support::{Children, Server, exit_code, lcc, lines, sigterm};
 use serde_json::Value;
 
 const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
 const PMS: usize = 15;
 const SEED: &str = "3";
 const ROUNDS: &str = "60";
-
-/// Child processes, killed (SIGKILL) on drop if still running, so that a
-/// failing test leaves none behind.
-struct Children(Vec<Child>);
-
-impl Drop for Children {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn lcc() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lcc"));
-    command.current_dir(root());
-    command
-}
-
-fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Waits for `child` to exit, up to `limit`; its exit code.
-fn exit_code(child: &mut Child, limit: Duration) -> Option<i32> {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
-/// The lines a child writes on a pipe, as they come.
-fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
 
 /// VM name -> host PM name.
 fn hosts(placement: &Value) -> Vec<(String, String)> {

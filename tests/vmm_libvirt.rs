@@ -5,15 +5,12 @@
 //! The tests that start daemons run as root with the packages of
 //! scripts/install-deps.sh.
 
-#[allow(dead_code)]
-#[path = "../lcc-vmm/tests/support/hosts.rs"]
-mod hosts;
+mod libvirt_support;
 
-use hosts::{TestHosts, qemu_processes};
-use std::path::PathBuf;
+use libvirt_support::hosts::TestHosts;
+use libvirt_support::{each_guest_runs_once, hosts_file, placement};
 use std::process::{Command, Output};
 use std::sync::Mutex;
-use virt::connect::Connect;
 
 /// One real-libvirt test at a time: they share two busy cores.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -30,59 +27,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Writes a hosts file for `hosts` (capacity 100% CPU and 1 GiB each) with
-/// `settings` on top, and returns its path.
-fn hosts_file(hosts: &TestHosts, tag: &str, settings: &str, power: bool) -> PathBuf {
-    let mut toml = format!("{settings}\n");
-    for k in 0..3 {
-        toml += &format!(
-            "\n[[host]]\nname = \"pm{k}\"\nuri = \"{}\"\ncpu = 100\nmem_mib = 1024\n",
-            hosts.uri(k)
-        );
-        if power {
-            // Powering the PM off stops its libvirt daemon, by the PID it wrote.
-            let pid_file = hosts.pid_file(k);
-            toml += &format!(
-                "power_command = [\"sh\", \"-c\", \"kill $(cat {})\"]\n",
-                pid_file.display()
-            );
-        }
-    }
-    let path = std::env::temp_dir().join(format!("lcc-hosts-{}-{tag}.toml", std::process::id()));
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-/// Active guests per PM, by name, as the daemons report them (`None`: the
-/// daemon does not answer).
-fn placement(hosts: &TestHosts) -> Vec<Option<Vec<String>>> {
-    (0..3)
-        .map(|k| {
-            let conn = Connect::open(Some(&hosts.uri(k))).ok()?;
-            let domains = conn.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE).ok()?;
-            let mut names: Vec<String> = domains.iter().filter_map(|d| d.name().ok()).collect();
-            names.sort();
-            Some(names)
-        })
-        .collect()
-}
-
 /// Five guests on pm0, one on pm1, none on pm2; 20% of a PM each, paused.
 fn uneven_guests(hosts: &TestHosts) -> Vec<String> {
-    let names: Vec<String> = (0..6).map(|i| format!("lccrun{i}")).collect();
-    for (i, name) in names.iter().enumerate() {
-        hosts.create_guest(if i < 5 { 0 } else { 1 }, name, 20.0, true);
-    }
-    names
-}
-
-fn each_guest_runs_once(hosts: &TestHosts, names: &[String]) {
-    let placed = placement(hosts);
-    for name in names {
-        let copies = placed.iter().flatten().flatten().filter(|n| *n == name).count();
-        assert_eq!(copies, 1, "{name}: {placed:?}");
-        assert_eq!(qemu_processes(name), 1, "{name}");
-    }
+    libvirt_support::uneven_guests(hosts, "lccrun")
 }
 
 const SETTINGS: &str = "monitoring_interval_ms = 1000\nrounds = 25\nhysteresis_rounds = 3\n\

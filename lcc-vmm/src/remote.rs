@@ -8,11 +8,13 @@
 //! a [`CallRequest`] is answered with a [`CallReply`]; a pending answer is
 //! completed later by a [`Resolution`] carrying the caller's token.
 //!
-//! Time: [`ConstraintService::advance`] lets the datacentre's time pass to a
-//! target that the service takes from a scaled wall clock, sampling the loads
-//! and waking the pending calls that have an answer, as
-//! [`crate::interpreted`] does when every peer is blocked. Messages and the
-//! transport are the caller's business: this module has no I/O.
+//! Time: [`ConstraintService::start`] starts the rounds once the peers are
+//! there, and [`ConstraintService::advance`] lets the datacentre's time pass
+//! to a target that the service's owner takes from the wall clock (scaled for
+//! the simulator; real hosts' time passes by itself), sampling the loads and
+//! waking the pending calls that have an answer, as [`crate::interpreted`]
+//! does when every peer is blocked. Messages and the transport are the
+//! caller's business: this module has no I/O.
 
 use crate::constraints::VmmConstraints;
 use crate::datacentre::Datacentre;
@@ -141,6 +143,8 @@ impl CallReply {
 /// What the clock and the sampling share.
 struct Clock {
     recorder: Option<Recorder>,
+    /// When the run ends.
+    end: Millis,
     /// Peers that have called at least once.
     callers: BTreeSet<Atom>,
 }
@@ -151,7 +155,9 @@ pub struct ConstraintService<D> {
     provider: VmmProvider<D>,
     providers: Providers,
     clock: Mutex<Clock>,
-    end: Millis,
+    config: RunConfig,
+    /// The datacentre's time when the service was made.
+    made_at: Millis,
 }
 
 impl<D: Datacentre + Send + 'static> ConstraintService<D> {
@@ -161,6 +167,7 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         let mut recorder = Recorder::new(&constraints, config.rounds, config.power, config.progress)?;
         recorder.observe(&constraints)?;
         let end = recorder.end();
+        let made_at = constraints.datacentre().now();
         let provider = VmmProvider::new(constraints)?;
         let providers = provider.providers();
         Ok(ConstraintService {
@@ -168,10 +175,32 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
             providers,
             clock: Mutex::new(Clock {
                 recorder: Some(recorder),
+                end,
                 callers: BTreeSet::new(),
             }),
-            end,
+            config: config.clone(),
+            made_at,
         })
+    }
+
+    /// Starts the rounds now (call it once the peers are there). A datacentre
+    /// whose time waited for them (the simulator) keeps the first sample,
+    /// taken before any call; on one whose time went on (real hosts) the
+    /// recording starts afresh, so that the time the peers took to come up
+    /// does not count.
+    pub fn start(&self) -> Result<()> {
+        let mut clock = self.clock();
+        if clock.recorder.is_none() || self.now() == self.made_at {
+            return Ok(());
+        }
+        let recorder = self.provider.with(|c| -> Result<Recorder> {
+            let mut recorder = Recorder::new(c, self.config.rounds, self.config.power, self.config.progress)?;
+            recorder.observe(c)?;
+            Ok(recorder)
+        })?;
+        clock.end = recorder.end();
+        clock.recorder = Some(recorder);
+        Ok(())
     }
 
     fn clock(&self) -> std::sync::MutexGuard<'_, Clock> {
@@ -245,23 +274,27 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
 
     /// When the run ends.
     pub fn end(&self) -> Millis {
-        self.end
+        self.clock().end
     }
 
     /// Resolves the pending calls that have an answer, then lets time pass
     /// towards `target` (at most the end of the run) event by event: at each
     /// wake-up time and sampling time on the way it samples the loads and
-    /// resolves the calls due. Returns whether the run's end is reached.
+    /// resolves the calls due. A sample that fell due while time passed by
+    /// itself (real hosts) is taken first. Returns whether the run's end is
+    /// reached.
     pub fn advance(&self, target: Millis) -> Result<bool> {
         let mut clock = self.clock();
+        let end = clock.end;
         let Some(recorder) = clock.recorder.as_mut() else {
             return Ok(true);
         };
         self.provider.wake_due();
-        let target = target.min(self.end);
+        let target = target.min(end);
         loop {
             let wake = self.provider.next_wake();
             let moved = self.provider.with(|c| -> Result<bool> {
+                recorder.observe(c)?;
                 let now = c.datacentre().now();
                 if now >= target {
                     return Ok(false);
@@ -276,7 +309,7 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
             }
             self.provider.wake_due();
         }
-        Ok(self.now() >= self.end)
+        Ok(self.now() >= end)
     }
 
     /// Ends the run: from now on time stands still and calls stay pending;
@@ -352,6 +385,23 @@ mod tests {
             "time stands still"
         );
         assert!(s.finish(0).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_rounds_start_when_the_peers_are_there() {
+        // Time that waited for the peers: the first sample, at 0, stays.
+        let s = service();
+        s.start().unwrap();
+        assert_eq!(s.end(), 30_000);
+        // Time that went on while they came up (as real hosts' does) does not count.
+        let s = service();
+        assert!(!s.advance(5_000).unwrap());
+        s.start().unwrap();
+        assert_eq!(s.end(), 35_000);
+        assert!(s.advance(u64::MAX).unwrap());
+        let (report, _) = s.finish(0).unwrap().unwrap();
+        assert_eq!(report.times.first(), Some(&5_000));
+        assert_eq!(report.duration, 30_000);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! `lcc datacentre`: one process owns a simulated datacentre and its VMM
-//! constraints and answers the constraint calls of `lcc peer --datacentre`
-//! processes over NATS, with simulated time on a scaled wall clock (see
-//! `docs/distributed.md`). Needs the `nats` cargo feature.
+//! `lcc datacentre`: one process owns a datacentre and its VMM constraints
+//! and answers the constraint calls of `lcc peer --datacentre` processes over
+//! NATS (see `docs/distributed.md`): a simulated datacentre, with simulated
+//! time on a scaled wall clock, or the libvirt hosts of a hosts file
+//! (`--hosts`), on real time. Needs the `nats` cargo feature.
 
 use std::path::PathBuf;
 
@@ -16,15 +17,22 @@ Examples:
   # then, one per PM (pm0 ... pm14), anywhere:
   lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
 
-The service builds the same seeded cluster as `lcc simulate` and answers calls on
-`lcc.vmm.call.ID` (pending answers later on `lcc.vmm.answer.ID`). Simulated time
-starts once every PM's peer has called, then runs at --ms-per-second real
-milliseconds per simulated second. At the end of the rounds it lets running
+  lcc datacentre --nats nats://10.0.0.1:4222 --hosts hosts.toml
+  # then, one per [[host]] of hosts.toml, named after it, e.g. on each host:
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
+
+The simulator is the same seeded cluster as `lcc simulate`; with --hosts the
+service connects to the libvirt hosts of the hosts file (docs/vmm-hosts.md:
+thresholds, cap, pinned VMs, hysteresis, power commands) and acts on them.
+It answers calls on `lcc.vmm.call.ID` (pending answers later on
+`lcc.vmm.answer.ID`). The rounds start once every PM's peer has called;
+simulated time then runs at --ms-per-second real milliseconds per simulated
+second, real hosts' time is real. At the end of the rounds it lets running
 migrations finish, prints the report and the placement (where every VM runs),
 and freezes time: further calls stay pending. It exits on SIGINT or SIGTERM.
 
 Exit status: 0 when stopped after the end of the rounds, 1 when stopped before,
-2 on bad input, an unreachable server or an error.";
+2 on bad input, an unreachable server or hypervisor, or an error.";
 
 /// Arguments of `lcc datacentre`.
 #[derive(Debug, Args)]
@@ -32,23 +40,29 @@ pub struct DatacentreArgs {
     /// The NATS server, e.g. `nats://127.0.0.1:4222`.
     #[arg(long, value_name = "URL")]
     nats: String,
-    /// Physical machines (peers pm0, pm1, ...).
-    #[arg(long, default_value_t = 15)]
+    /// Serve the libvirt hosts of this hosts file (as `lcc run --vmm libvirt
+    /// --hosts`), on real time, instead of a simulated datacentre.
+    #[arg(long, value_name = "FILE")]
+    hosts: Option<PathBuf>,
+    /// Simulated physical machines (peers pm0, pm1, ...).
+    #[arg(long, default_value_t = 15, conflicts_with = "hosts")]
     pms: usize,
-    /// Virtual machines.
-    #[arg(long, default_value_t = 50)]
+    /// Simulated virtual machines.
+    #[arg(long, default_value_t = 50, conflicts_with = "hosts")]
     vms: usize,
-    /// Seed of the workload and the placement (as `lcc simulate --seed`).
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the simulated workload and placement (as `lcc simulate --seed`).
+    #[arg(long, default_value_t = 1, conflicts_with = "hosts")]
     seed: u64,
-    /// Monitoring rounds (10 s of simulated time each).
-    #[arg(long, default_value_t = 100)]
-    rounds: u64,
-    /// What the thresholds and the VM choice aim at.
-    #[arg(long, value_enum, default_value_t = Goal::Balance)]
+    /// Monitoring rounds (default: 100 of 10 s for the simulator, the hosts
+    /// file's `rounds` of its `monitoring_interval_ms` with --hosts).
+    #[arg(long)]
+    rounds: Option<u64>,
+    /// What the simulator's thresholds and VM choice aim at (with --hosts:
+    /// the hosts file's settings).
+    #[arg(long, value_enum, default_value_t = Goal::Balance, conflicts_with = "hosts")]
     goal: Goal,
-    /// Real milliseconds per simulated second.
-    #[arg(long, value_name = "MS", default_value_t = 100)]
+    /// Real milliseconds per simulated second (simulator only).
+    #[arg(long, value_name = "MS", default_value_t = 100, conflicts_with = "hosts")]
     ms_per_second: u64,
     /// Print the report and the placement as one line of JSON
     /// (`{"report": ..., "placement": ...}`) instead of text.
@@ -71,30 +85,61 @@ pub fn run(_: DatacentreArgs) -> u8 {
 
 #[cfg(feature = "nats")]
 pub fn run(args: DatacentreArgs) -> u8 {
+    use lcc_vmm::constraints::VmmConstraints;
+    use lcc_vmm::driver::RunConfig;
+    use lcc_vmm::error::Error;
+    use lcc_vmm::hosts_file::HostsFile;
+    use lcc_vmm::sim::SimConfig;
+    use lcc_vmm::sim::workload::ClusterSpec;
+
+    if let Some(hosts) = &args.hosts {
+        let settings = match HostsFile::read(hosts).and_then(|f| f.connect(false)) {
+            Ok(settings) => settings,
+            // The message starts with the hosts file's location.
+            Err(Error::Config(message)) => return usage_error(&message),
+            Err(e) => return usage_error(&e.to_string()),
+        };
+        let config = RunConfig {
+            rounds: args.rounds.unwrap_or(settings.rounds),
+            ..RunConfig::default()
+        };
+        // The hosts' time is the wall clock's: one second per second.
+        return serve(&args, settings.constraints, &config, 1000);
+    }
+    if args.ms_per_second == 0 {
+        return usage_error("--ms-per-second must be at least 1");
+    }
+    let dc = ClusterSpec::scaled(args.pms, args.vms).build(SimConfig::default(), args.seed);
+    let config = RunConfig {
+        rounds: args.rounds.unwrap_or(100),
+        ..RunConfig::default()
+    };
+    let constraints = VmmConstraints::new(dc, super::simulate::constraint_config(args.goal));
+    serve(&args, constraints, &config, args.ms_per_second)
+}
+
+/// Serves `constraints` for `run_config.rounds` monitoring intervals, the
+/// datacentre's time moving `ms_per_second` real milliseconds per second of
+/// its own once every PM's peer has called; prints the report at the end.
+#[cfg(feature = "nats")]
+fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
+    args: &DatacentreArgs,
+    constraints: lcc_vmm::constraints::VmmConstraints<D>,
+    run_config: &lcc_vmm::driver::RunConfig,
+    ms_per_second: u64,
+) -> u8 {
     use std::io::Write;
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use futures_util::StreamExt;
     use lcc_eval::Answer;
-    use lcc_vmm::constraints::VmmConstraints;
-    use lcc_vmm::driver::RunConfig;
     use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution};
-    use lcc_vmm::sim::SimConfig;
-    use lcc_vmm::sim::workload::ClusterSpec;
 
     use super::{EXIT_FINDINGS, EXIT_OK};
 
-    if args.ms_per_second == 0 {
-        return usage_error("--ms-per-second must be at least 1");
-    }
-    let dc = ClusterSpec::scaled(args.pms, args.vms).build(SimConfig::default(), args.seed);
-    let run_config = RunConfig {
-        rounds: args.rounds,
-        ..RunConfig::default()
-    };
-    let constraints = VmmConstraints::new(dc, super::simulate::constraint_config(args.goal));
-    let service = match ConstraintService::new(constraints, &run_config) {
+    let vm_count = constraints.datacentre().vm_count();
+    let service = match ConstraintService::new(constraints, run_config) {
         Ok(service) => Arc::new(service),
         Err(e) => return usage_error(&e.to_string()),
     };
@@ -130,7 +175,7 @@ pub fn run(args: DatacentreArgs) -> u8 {
             pms.len(),
             pms.first().map_or("", String::as_str),
             pms.last().map_or("", String::as_str),
-            args.vms
+            vm_count
         );
         // The constraint list.
         let list = serde_json::to_vec(&service.constraints()).expect("the list serialises");
@@ -194,13 +239,16 @@ pub fn run(args: DatacentreArgs) -> u8 {
     // The clock, on a thread of its own; `done` says when the rounds are over.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
     let clock = service.clone();
-    let ms_per_second = args.ms_per_second;
     let expected = pms.len();
     std::thread::spawn(move || {
         while clock.callers() < expected {
             std::thread::sleep(Duration::from_millis(5));
         }
-        eprintln!("every PM's peer has called: simulated time starts");
+        eprintln!("every PM's peer has called: the rounds start");
+        if let Err(e) = clock.start() {
+            let _ = done_tx.send(Err(e.to_string()));
+            return;
+        }
         let (start, from) = (Instant::now(), clock.now());
         let result = loop {
             let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;

@@ -63,7 +63,7 @@ enum Command {
     /// Run one peer in this process, exchanging messages and roles through a NATS server.
     #[command(after_help = peer::EXAMPLES)]
     Peer(Box<peer::PeerArgs>),
-    /// Serve a simulated datacentre's VMM constraints to `lcc peer --datacentre` processes over NATS.
+    /// Serve the VMM constraints of a simulated datacentre or of libvirt hosts to `lcc peer --datacentre` processes over NATS.
     #[command(after_help = datacentre::EXAMPLES)]
     Datacentre(datacentre::DatacentreArgs),
 }

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// A running server; dropping it kills it and removes its store.
@@ -386,4 +387,59 @@ pub fn message_lines(trace: &str) -> Vec<String> {
         .filter(|l| l.contains(" sends ") || l.contains(" receives "))
         .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
         .collect()
+}
+
+/// Child processes, killed (SIGKILL) on drop if still running, so that a
+/// failing test leaves none behind.
+pub struct Children(pub Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The `lcc` binary, run from the repository root.
+pub fn lcc() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lcc"));
+    command.current_dir(root());
+    command
+}
+
+/// Sends SIGTERM to `child`.
+pub fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for `child` to exit, up to `limit`; its exit code.
+pub fn exit_code(child: &mut Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The lines a child writes on a pipe, as they come.
+pub fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
