@@ -96,7 +96,11 @@ const CONSTRAINTS: &[(&str, &[Mode], &str)] = &[
         &[Mode::In, Mode::In],
         "Succeeds when a VM needing Need fits in Capacity; reserves the capacity for the negotiation.",
     ),
-    ("isAboveBandMiddle", &[], "Succeeds when the peer is on and its load is above the middle of the band (halfway between the underload and overload thresholds: the cluster average by default)."),
+    (
+        "isAboveBandMiddle",
+        &[],
+        "Succeeds when the peer is on and its load is above the middle of the band (halfway between the underload and overload thresholds: the cluster average by default).",
+    ),
     (
         "isDonationPossible",
         &[Mode::In, Mode::In],
