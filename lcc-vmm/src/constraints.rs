@@ -138,6 +138,8 @@ struct Negotiation {
     to: PmId,
     vm: VmId,
     demand: Resources,
+    /// The constraint that reserved: `isMigrationPossible` or `isDonationPossible`.
+    check: &'static str,
     expires: Millis,
     migration: Option<MigrationId>,
 }
@@ -435,7 +437,7 @@ impl<D: Datacentre> VmmConstraints<D> {
         let (from, to) = (give.pm, capacity.pm);
         let average = self.cluster_average()?;
         let floor = self.config.thresholds.underload.resolve(average);
-        self.reserve(caller, from, to, Some(floor))
+        self.reserve(caller, from, to, Some(floor), "isDonationPossible")
     }
 
     /// `isMigrationPossible(+Capacity, +Need)`: a VM of `need.pm`, chosen by the
@@ -451,12 +453,19 @@ impl<D: Datacentre> VmmConstraints<D> {
         need: &PeerState,
     ) -> Result<Outcome<()>> {
         self.settle()?;
-        self.reserve(caller, need.pm, capacity.pm, None)
+        self.reserve(caller, need.pm, capacity.pm, None, "isMigrationPossible")
     }
 
     /// Reserves the VM the strategy moves from `from` to `to` (see
     /// [`Self::pick`]) for a negotiation owned by `caller`.
-    fn reserve(&mut self, caller: Caller, from: PmId, to: PmId, floor: Option<f64>) -> Result<Outcome<()>> {
+    fn reserve(
+        &mut self,
+        caller: Caller,
+        from: PmId,
+        to: PmId,
+        floor: Option<f64>,
+        check: &'static str,
+    ) -> Result<Outcome<()>> {
         match self.pick(from, to, floor)? {
             Err(why) => Ok(Outcome::Failed(why)),
             Ok(vm) => {
@@ -466,6 +475,7 @@ impl<D: Datacentre> VmmConstraints<D> {
                     to,
                     vm: vm.id,
                     demand: vm.demand,
+                    check,
                     expires: self.dc.now() + self.config.negotiation_timeout,
                     migration: None,
                 });
@@ -554,14 +564,14 @@ impl<D: Datacentre> VmmConstraints<D> {
             .negotiations
             .iter()
             .position(|n| n.from == from && n.to == to && n.migration.is_none());
-        let vm = match reserved {
-            Some(i) => self.negotiations[i].vm,
+        let (vm, check) = match reserved {
+            Some(i) => (self.negotiations[i].vm, self.negotiations[i].check),
             None => match self.pick(from, to, None)? {
-                Ok(vm) => vm.id,
+                Ok(vm) => (vm.id, "isMigrationPossible"),
                 Err(why) => return Ok(Outcome::Failed(why)),
             },
         };
-        let why = self.why(vm, from, to)?;
+        let why = self.why(vm, from, to, check)?;
         let started = if self.config.dry_run {
             Err("dry run: not started".to_string())
         } else {
@@ -603,8 +613,8 @@ impl<D: Datacentre> VmmConstraints<D> {
     /// The constraint answers behind moving `vm` from `from` to `to`: where
     /// each PM's load lies against the band (what `isOverLoaded`,
     /// `isUnderLoaded` and `canAcceptMoreLoad` answered) and the VM's need
-    /// (what `isMigrationPossible` checked).
-    fn why(&mut self, vm: VmId, from: PmId, to: PmId) -> Result<String> {
+    /// (what `check`, `isMigrationPossible` or `isDonationPossible`, checked).
+    fn why(&mut self, vm: VmId, from: PmId, to: PmId, check: &str) -> Result<String> {
         let average = self.cluster_average()?;
         let t = self.config.thresholds;
         let (low, high) = (t.underload.resolve(average), t.overload.resolve(average));
@@ -621,7 +631,7 @@ impl<D: Datacentre> VmmConstraints<D> {
         let (from_load, to_load) = (self.dc.load_percent(from)?, self.dc.load_percent(to)?);
         Ok(format!(
             "{from} at {from_load:.1}% ({}) and {to} at {to_load:.1}% ({}) (average {average:.1}%, \
-             band {low:.1}%–{high:.1}%); isMigrationPossible: {vm} needs {:.1}% CPU and {:.0} MiB",
+             band {low:.1}%–{high:.1}%); {check}: {vm} needs {:.1}% CPU and {:.0} MiB",
             side(from_load),
             side(to_load),
             demand.cpu,

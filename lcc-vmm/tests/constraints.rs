@@ -337,6 +337,8 @@ fn a_donor_gives_a_reserved_vm_but_never_drops_below_the_band_or_its_asker() {
     let second = c.is_donation_possible(caller(0, DONOR), &two, &give).unwrap();
     assert!(matches!(second, Outcome::Failed(_)), "{second:?}");
     assert!(c.migration(PmId(0), PmId(1)).unwrap().is_done());
+    let why = &c.journal().last().unwrap().why;
+    assert!(why.contains("isDonationPossible"), "{why}");
     assert!(!c.wait_for_migration(caller(0, DONOR)).unwrap().is_done());
     // Another role of the donor's PM owns nothing to wait for.
     assert_eq!(c.wait_for_migration(caller(0, SRV)).unwrap(), Outcome::Done(()));
