@@ -132,11 +132,14 @@ pub struct Decision {
 /// A reservation made by `isMigrationPossible`, tracked until its migration ends.
 #[derive(Clone, Debug)]
 struct Negotiation {
-    owner: PmId,
+    /// The role instance that reserved, and waits for the end in `waitForMigration`.
+    owner: Caller,
     from: PmId,
     to: PmId,
     vm: VmId,
     demand: Resources,
+    /// The constraint that reserved: `isMigrationPossible` or `isDonationPossible`.
+    check: &'static str,
     expires: Millis,
     migration: Option<MigrationId>,
 }
@@ -149,7 +152,7 @@ pub struct VmmConstraints<D> {
     last_read: HashMap<Caller, Millis>,
     sleeps: HashMap<Caller, Millis>,
     negotiations: Vec<Negotiation>,
-    finished: HashMap<PmId, Vec<std::result::Result<(), String>>>,
+    finished: HashMap<Caller, Vec<std::result::Result<(), String>>>,
     /// The cluster average, cached for one instant (cleared by migrations
     /// and power changes).
     average: Option<(Millis, f64)>,
@@ -400,6 +403,43 @@ impl<D: Datacentre> VmmConstraints<D> {
         }))
     }
 
+    /// `isAboveBandMiddle()`: the PM is on and its latest reading is above the
+    /// middle of the band (halfway between the underload and overload
+    /// thresholds: the cluster average with the default 80%/120%).
+    pub fn is_above_band_middle(&mut self, caller: Caller) -> Result<Outcome<()>> {
+        let s = self.latest(caller.pm)?;
+        let on = self.dc.pm(caller.pm)?.power == PowerState::On;
+        let middle = self.band_middle(s.cluster_average);
+        Ok(judge(on && s.load_percent > middle, || {
+            format!("load {:.1}% is not above {middle:.1}% (or off)", s.load_percent)
+        }))
+    }
+
+    fn band_middle(&self, cluster_average: f64) -> f64 {
+        let t = self.config.thresholds;
+        (t.underload.resolve(cluster_average) + t.overload.resolve(cluster_average)) / 2.0
+    }
+
+    /// `isDonationPossible(+Capacity, +Give)`: like `isMigrationPossible`, for
+    /// a donor `give.pm` asked for load by `capacity.pm`: a VM of the donor,
+    /// chosen by the strategy, fits in the asker within the accept limit, and
+    /// its departure leaves the donor at or above the underload threshold and
+    /// at or above the asker's new load (so the donor never becomes a PM that
+    /// asks for load back). On success the VM is reserved for this
+    /// negotiation, owned by the caller, as in `isMigrationPossible`.
+    pub fn is_donation_possible(
+        &mut self,
+        caller: Caller,
+        capacity: &PeerState,
+        give: &PeerState,
+    ) -> Result<Outcome<()>> {
+        self.settle()?;
+        let (from, to) = (give.pm, capacity.pm);
+        let average = self.cluster_average()?;
+        let floor = self.config.thresholds.underload.resolve(average);
+        self.reserve(caller, from, to, Some(floor), "isDonationPossible")
+    }
+
     /// `isMigrationPossible(+Capacity, +Need)`: a VM of `need.pm`, chosen by the
     /// strategy, fits in `capacity.pm` (its free capacity now, less earlier
     /// reservations, staying within the accept limit). On success the VM and
@@ -413,16 +453,29 @@ impl<D: Datacentre> VmmConstraints<D> {
         need: &PeerState,
     ) -> Result<Outcome<()>> {
         self.settle()?;
-        let (from, to) = (need.pm, capacity.pm);
-        match self.pick(from, to)? {
+        self.reserve(caller, need.pm, capacity.pm, None, "isMigrationPossible")
+    }
+
+    /// Reserves the VM the strategy moves from `from` to `to` (see
+    /// [`Self::pick`]) for a negotiation owned by `caller`.
+    fn reserve(
+        &mut self,
+        caller: Caller,
+        from: PmId,
+        to: PmId,
+        floor: Option<f64>,
+        check: &'static str,
+    ) -> Result<Outcome<()>> {
+        match self.pick(from, to, floor)? {
             Err(why) => Ok(Outcome::Failed(why)),
             Ok(vm) => {
                 self.negotiations.push(Negotiation {
-                    owner: caller.pm,
+                    owner: caller,
                     from,
                     to,
                     vm: vm.id,
                     demand: vm.demand,
+                    check,
                     expires: self.dc.now() + self.config.negotiation_timeout,
                     migration: None,
                 });
@@ -432,7 +485,10 @@ impl<D: Datacentre> VmmConstraints<D> {
     }
 
     /// The VM the strategy moves from `from` to `to`, or why none can move.
-    fn pick(&mut self, from: PmId, to: PmId) -> Result<std::result::Result<VmInfo, String>> {
+    /// With a `floor`, only a VM whose departure leaves the source's kept load
+    /// (as `getPeerState` reads it) at or above the floor and at or above the
+    /// destination's new load may move.
+    fn pick(&mut self, from: PmId, to: PmId, floor: Option<f64>) -> Result<std::result::Result<VmInfo, String>> {
         if from == to {
             return Ok(Err(format!("{from} cannot migrate to itself")));
         }
@@ -475,6 +531,19 @@ impl<D: Datacentre> VmmConstraints<D> {
             used: self.dc.used(to)? + self.reserved_into(to),
             capacity: dest.capacity,
         };
+        let candidates = match floor {
+            None => candidates,
+            Some(floor) => {
+                let keeps = (source.used - self.dc.leaving(from)? - self.reserved_out_of(from)).clamped();
+                candidates
+                    .into_iter()
+                    .filter(|v| {
+                        let source_after = Side { used: keeps, ..source }.load_with(-v.demand.cpu);
+                        source_after >= floor - 1e-9 && source_after >= dest.load_with(v.demand.cpu) - 1e-9
+                    })
+                    .collect()
+            }
+        };
         let chosen = self.config.strategy.choose(&candidates, source, dest, limit);
         Ok(match chosen {
             Some(id) => Ok(candidates
@@ -495,14 +564,14 @@ impl<D: Datacentre> VmmConstraints<D> {
             .negotiations
             .iter()
             .position(|n| n.from == from && n.to == to && n.migration.is_none());
-        let vm = match reserved {
-            Some(i) => self.negotiations[i].vm,
-            None => match self.pick(from, to)? {
-                Ok(vm) => vm.id,
+        let (vm, check) = match reserved {
+            Some(i) => (self.negotiations[i].vm, self.negotiations[i].check),
+            None => match self.pick(from, to, None)? {
+                Ok(vm) => (vm.id, "isMigrationPossible"),
                 Err(why) => return Ok(Outcome::Failed(why)),
             },
         };
-        let why = self.why(vm, from, to)?;
+        let why = self.why(vm, from, to, check)?;
         let started = if self.config.dry_run {
             Err("dry run: not started".to_string())
         } else {
@@ -544,8 +613,8 @@ impl<D: Datacentre> VmmConstraints<D> {
     /// The constraint answers behind moving `vm` from `from` to `to`: where
     /// each PM's load lies against the band (what `isOverLoaded`,
     /// `isUnderLoaded` and `canAcceptMoreLoad` answered) and the VM's need
-    /// (what `isMigrationPossible` checked).
-    fn why(&mut self, vm: VmId, from: PmId, to: PmId) -> Result<String> {
+    /// (what `check`, `isMigrationPossible` or `isDonationPossible`, checked).
+    fn why(&mut self, vm: VmId, from: PmId, to: PmId, check: &str) -> Result<String> {
         let average = self.cluster_average()?;
         let t = self.config.thresholds;
         let (low, high) = (t.underload.resolve(average), t.overload.resolve(average));
@@ -562,7 +631,7 @@ impl<D: Datacentre> VmmConstraints<D> {
         let (from_load, to_load) = (self.dc.load_percent(from)?, self.dc.load_percent(to)?);
         Ok(format!(
             "{from} at {from_load:.1}% ({}) and {to} at {to_load:.1}% ({}) (average {average:.1}%, \
-             band {low:.1}%–{high:.1}%); isMigrationPossible: {vm} needs {:.1}% CPU and {:.0} MiB",
+             band {low:.1}%–{high:.1}%); {check}: {vm} needs {:.1}% CPU and {:.0} MiB",
             side(from_load),
             side(to_load),
             demand.cpu,
@@ -575,7 +644,7 @@ impl<D: Datacentre> VmmConstraints<D> {
     /// one failed (or lapsed). Done at once when there is nothing to wait for.
     pub fn wait_for_migration(&mut self, caller: Caller) -> Result<Outcome<()>> {
         self.settle()?;
-        let mine: Vec<&Negotiation> = self.negotiations.iter().filter(|n| n.owner == caller.pm).collect();
+        let mine: Vec<&Negotiation> = self.negotiations.iter().filter(|n| n.owner == caller).collect();
         if !mine.is_empty() {
             let until = if mine.iter().any(|n| n.migration.is_some()) {
                 None
@@ -584,7 +653,7 @@ impl<D: Datacentre> VmmConstraints<D> {
             };
             return Ok(Outcome::Pending { until });
         }
-        let results = self.finished.remove(&caller.pm).unwrap_or_default();
+        let results = self.finished.remove(&caller).unwrap_or_default();
         let failures: Vec<String> = results.into_iter().filter_map(|r| r.err()).collect();
         Ok(if failures.is_empty() {
             Outcome::Done(())

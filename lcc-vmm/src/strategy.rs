@@ -27,7 +27,8 @@ pub struct Side {
 }
 
 impl Side {
-    fn load_with(&self, cpu: f64) -> f64 {
+    /// Its load in percent with `cpu` more in use (less, when negative).
+    pub fn load_with(&self, cpu: f64) -> f64 {
         if self.capacity.cpu <= 0.0 {
             f64::INFINITY
         } else {

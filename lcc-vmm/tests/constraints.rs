@@ -318,3 +318,32 @@ fn a_source_does_not_count_load_already_leaving_and_the_band_does_not_rise_durin
     assert!(!c.is_over_loaded(caller(0, MON)).unwrap().is_done());
     run_until_quiet(&mut c);
 }
+
+#[test]
+fn a_donor_gives_a_reserved_vm_but_never_drops_below_the_band_or_its_asker() {
+    const DONOR: u64 = 2;
+    let mut c = cluster();
+    let give = state(&mut c, caller(0, DONOR));
+    let one = state(&mut c, caller(1, MON));
+    let two = state(&mut c, caller(2, MON));
+    // Band 40%–60% of the average 50%: its middle is 50%.
+    assert!(c.is_above_band_middle(caller(0, DONOR)).unwrap().is_done());
+    assert!(!c.is_above_band_middle(caller(1, MON)).unwrap().is_done());
+    // pm0 at 90% gives its 30% VM to pm1 (both end at 60%): the 40% VM would
+    // lift pm1 above the donor and above the accept limit.
+    assert!(c.is_donation_possible(caller(0, DONOR), &one, &give).unwrap().is_done());
+    // Keeping 60%, pm0 cannot also give its 20% VM to pm2: it would keep 40%,
+    // below pm2's new 50%.
+    let second = c.is_donation_possible(caller(0, DONOR), &two, &give).unwrap();
+    assert!(matches!(second, Outcome::Failed(_)), "{second:?}");
+    assert!(c.migration(PmId(0), PmId(1)).unwrap().is_done());
+    let why = &c.journal().last().unwrap().why;
+    assert!(why.contains("isDonationPossible"), "{why}");
+    assert!(!c.wait_for_migration(caller(0, DONOR)).unwrap().is_done());
+    // Another role of the donor's PM owns nothing to wait for.
+    assert_eq!(c.wait_for_migration(caller(0, SRV)).unwrap(), Outcome::Done(()));
+    run_until_quiet(&mut c);
+    assert_eq!(c.wait_for_migration(caller(0, DONOR)).unwrap(), Outcome::Done(()));
+    assert_eq!(c.datacentre().load_percent(PmId(0)).unwrap(), 60.0);
+    assert_eq!(c.datacentre().load_percent(PmId(1)).unwrap(), 60.0);
+}
