@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use libvirt_support::hosts::TestHosts;
 use libvirt_support::{each_guest_runs_once, hosts_file, placement, uneven_guests};
-use nats_support::{Children, Server, exit_code, lcc, lines, sigterm};
+use nats_support::{Children, Server, lcc, lines, stop_peers_then_service};
 use serde_json::Value;
 
 const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
@@ -71,19 +71,8 @@ fn three_peer_processes_balance_real_libvirt_hosts_over_nats() {
     let result: Value = serde_json::from_str(&line).unwrap();
     let (report, placed) = (&result["report"], &result["placement"]);
 
-    // Every peer stops cleanly on SIGTERM (exit 1: its role loops for ever),
-    // then the service (exit 0: after the end of the rounds).
-    for peer in &children.0[1..] {
-        sigterm(peer);
-    }
-    for (p, peer) in children.0[1..].iter_mut().enumerate() {
-        let code = exit_code(peer, Duration::from_secs(15));
-        let stderr = std::fs::read_to_string(logs.join(format!("pm{p}.err"))).unwrap();
-        assert_eq!(code, Some(1), "pm{p}: {stderr}");
-        assert!(stderr.contains("stopped by SIGTERM"), "pm{p}: {stderr}");
-    }
-    sigterm(&children.0[0]);
-    assert_eq!(exit_code(&mut children.0[0], Duration::from_secs(10)), Some(0));
+    // Every peer stops cleanly on SIGTERM, then the service.
+    stop_peers_then_service(&mut children, &logs);
     std::fs::remove_dir_all(&logs).unwrap();
     std::fs::remove_file(&file).unwrap();
 

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use nats_support::{Children, Server, exit_code, lcc, lines, sigterm};
+use nats_support::{Children, Server, lcc, lines, stop_peers_then_service};
 use serde_json::Value;
 
 const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
@@ -150,19 +150,8 @@ fn fifteen_peer_processes_balance_the_load_like_the_in_process_run() {
     let result: Value = serde_json::from_str(&line).unwrap();
     let (report, placement) = (&result["report"], &result["placement"]);
 
-    // Every peer stops cleanly on SIGTERM (exit 1: stopped before finishing
-    // its role, which loops for ever), then the service (exit 0: after the end).
-    for peer in &children.0[1..] {
-        sigterm(peer);
-    }
-    for (p, peer) in children.0[1..].iter_mut().enumerate() {
-        let code = exit_code(peer, Duration::from_secs(15));
-        let stderr = std::fs::read_to_string(logs.join(format!("pm{p}.err"))).unwrap();
-        assert_eq!(code, Some(1), "pm{p}: {stderr}");
-        assert!(stderr.contains("stopped by SIGTERM"), "pm{p}: {stderr}");
-    }
-    sigterm(&children.0[0]);
-    assert_eq!(exit_code(&mut children.0[0], Duration::from_secs(10)), Some(0));
+    // Every peer stops cleanly on SIGTERM, then the service.
+    stop_peers_then_service(&mut children, &logs);
     std::fs::remove_dir_all(&logs).unwrap();
 
     // The end states.

@@ -430,6 +430,23 @@ pub fn exit_code(child: &mut Child, limit: Duration) -> Option<i32> {
     None
 }
 
+/// Stops a datacentre run: every peer (`children.0[1..]`, its stderr in
+/// `logs/pmN.err`) must exit 1 on SIGTERM and say so (its role loops for
+/// ever), then the service (`children.0[0]`) must exit 0.
+pub fn stop_peers_then_service(children: &mut Children, logs: &Path) {
+    for peer in &children.0[1..] {
+        sigterm(peer);
+    }
+    for (p, peer) in children.0[1..].iter_mut().enumerate() {
+        let code = exit_code(peer, Duration::from_secs(15));
+        let stderr = std::fs::read_to_string(logs.join(format!("pm{p}.err"))).unwrap();
+        assert_eq!(code, Some(1), "pm{p}: {stderr}");
+        assert!(stderr.contains("stopped by SIGTERM"), "pm{p}: {stderr}");
+    }
+    sigterm(&children.0[0]);
+    assert_eq!(exit_code(&mut children.0[0], Duration::from_secs(10)), Some(0));
+}
+
 /// The lines a child writes on a pipe, as they come.
 pub fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
