@@ -23,6 +23,13 @@ fn lcc(args: &[&str]) -> Output {
         .expect("lcc runs")
 }
 
+/// `lcc run POLICY --vmm libvirt --hosts HOSTS EXTRA...`.
+fn run_policy(policy: &str, hosts: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", policy, "--vmm", "libvirt", "--hosts", hosts.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    lcc(&args)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -41,14 +48,7 @@ fn lcc_run_balances_real_hosts_with_the_lcc_policy() {
     let hosts = TestHosts::start("run", 3);
     let names = uneven_guests(&hosts);
     let file = hosts_file(&hosts, "run", SETTINGS, false);
-    let out = lcc(&[
-        "run",
-        "stdlib/vmm/load-balancing.lcc",
-        "--vmm",
-        "libvirt",
-        "--hosts",
-        file.to_str().unwrap(),
-    ]);
+    let out = run_policy("stdlib/vmm/load-balancing.lcc", &file, &[]);
     let stdout = text(&out.stdout);
     println!("{stdout}");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -75,17 +75,7 @@ fn a_dry_run_prints_the_migrations_and_moves_nothing() {
     let names = uneven_guests(&hosts);
     let before = placement(&hosts);
     let file = hosts_file(&hosts, "dry", SETTINGS, false);
-    let out = lcc(&[
-        "run",
-        "stdlib/vmm/load-balancing.lcc",
-        "--vmm",
-        "libvirt",
-        "--hosts",
-        file.to_str().unwrap(),
-        "--dry-run",
-        "--rounds",
-        "4",
-    ]);
+    let out = run_policy("stdlib/vmm/load-balancing.lcc", &file, &["--dry-run", "--rounds", "4"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let would: Vec<&str> = stdout.lines().filter(|l| l.contains("would migrate lccrun")).collect();
@@ -116,14 +106,7 @@ fn consolidation_powers_emptied_hosts_off_with_their_power_command() {
                     [thresholds]\nunderload = { absolute = 50 }\naccept_limit = { absolute = 100 }\n\
                     [migration]\npeer_to_peer = true";
     let file = hosts_file(&hosts, "power", settings, true);
-    let out = lcc(&[
-        "run",
-        "stdlib/vmm/consolidation.lcc",
-        "--vmm",
-        "libvirt",
-        "--hosts",
-        file.to_str().unwrap(),
-    ]);
+    let out = run_policy("stdlib/vmm/consolidation.lcc", &file, &[]);
     let stdout = text(&out.stdout);
     println!("{stdout}");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -153,14 +136,7 @@ fn a_malformed_hosts_file_or_an_unreachable_hypervisor_is_a_located_error() {
         (&bad, ":4:1: unknown field `url`"),
         (&gone, ":1:1: host `pm0`: hypervisor"),
     ] {
-        let out = lcc(&[
-            "run",
-            "stdlib/vmm/load-balancing.lcc",
-            "--vmm",
-            "libvirt",
-            "--hosts",
-            file.to_str().unwrap(),
-        ]);
+        let out = run_policy("stdlib/vmm/load-balancing.lcc", &file, &[]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.starts_with(&format!("error: {}", file.display())), "{stderr}");

@@ -41,6 +41,16 @@ fn assert_invariant(c: &mut VmmConstraints<Simulator>) {
     assert!(v.is_empty(), "{v:?}");
 }
 
+/// Whether `server`'s peer may take a VM from `monitor`'s peer: both read
+/// their state, then the server asks `isMigrationPossible` (reserving on yes).
+fn negotiate(c: &mut VmmConstraints<Simulator>, monitor: usize, server: usize) -> bool {
+    let need = state(c, caller(monitor, MON));
+    let capacity = state(c, caller(server, SRV));
+    c.is_migration_possible(caller(server, SRV), &capacity, &need)
+        .unwrap()
+        .is_done()
+}
+
 fn run_until_quiet(c: &mut VmmConstraints<Simulator>) {
     while let Some(t) = c.datacentre().next_event() {
         c.datacentre_mut().advance_to(t).unwrap();
@@ -83,13 +93,7 @@ fn monitoring_paces_each_role_instance() {
 #[test]
 fn a_negotiated_migration_runs_to_its_end_and_the_server_waits_for_it() {
     let mut c = cluster();
-    let need = state(&mut c, caller(0, MON));
-    let capacity = state(&mut c, caller(1, SRV));
-    assert!(
-        c.is_migration_possible(caller(1, SRV), &capacity, &need)
-            .unwrap()
-            .is_done()
-    );
+    assert!(negotiate(&mut c, 0, 1));
     // Reserved but not started: the server waits.
     assert!(matches!(
         c.wait_for_migration(caller(1, SRV)).unwrap(),
@@ -143,13 +147,7 @@ fn reservations_stop_concurrent_negotiations_over_committing_a_destination() {
 #[test]
 fn a_failed_migration_fails_the_wait_and_leaves_the_vm_on_its_source() {
     let mut c = cluster();
-    let need = state(&mut c, caller(0, MON));
-    let capacity = state(&mut c, caller(2, SRV));
-    assert!(
-        c.is_migration_possible(caller(2, SRV), &capacity, &need)
-            .unwrap()
-            .is_done()
-    );
+    assert!(negotiate(&mut c, 0, 2));
     let Outcome::Done(id) = c.migration(PmId(0), PmId(2)).unwrap() else {
         panic!()
     };
@@ -169,13 +167,7 @@ fn a_failed_migration_fails_the_wait_and_leaves_the_vm_on_its_source() {
 #[test]
 fn a_reservation_lapses_when_no_migration_starts() {
     let mut c = cluster();
-    let need = state(&mut c, caller(0, MON));
-    let capacity = state(&mut c, caller(1, SRV));
-    assert!(
-        c.is_migration_possible(caller(1, SRV), &capacity, &need)
-            .unwrap()
-            .is_done()
-    );
+    assert!(negotiate(&mut c, 0, 1));
     let timeout = c.config().negotiation_timeout;
     c.datacentre_mut().advance_to(timeout).unwrap();
     assert!(matches!(
@@ -192,13 +184,7 @@ fn pinned_vms_never_move() {
         ..ConstraintConfig::default()
     };
     let mut c = VmmConstraints::new(cluster().datacentre().clone(), config);
-    let need = state(&mut c, caller(0, MON));
-    let capacity = state(&mut c, caller(1, SRV));
-    assert!(
-        !c.is_migration_possible(caller(1, SRV), &capacity, &need)
-            .unwrap()
-            .is_done()
-    );
+    assert!(!negotiate(&mut c, 0, 1));
     assert!(!c.migration(PmId(0), PmId(1)).unwrap().is_done());
 }
 
@@ -259,13 +245,7 @@ fn a_dry_run_journals_what_would_move_and_why_and_moves_nothing() {
         ..ConstraintConfig::default()
     };
     let mut c = VmmConstraints::new(cluster().datacentre().clone(), config);
-    let need = state(&mut c, caller(0, MON));
-    let capacity = state(&mut c, caller(1, SRV));
-    assert!(
-        c.is_migration_possible(caller(1, SRV), &capacity, &need)
-            .unwrap()
-            .is_done()
-    );
+    assert!(negotiate(&mut c, 0, 1));
     assert!(matches!(
         c.migration(PmId(0), PmId(1)).unwrap(),
         Outcome::Failed(why) if why.contains("dry run")
