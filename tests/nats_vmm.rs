@@ -7,10 +7,9 @@
 mod nats_support;
 
 use std::collections::BTreeSet;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use nats_support::{Children, Server, lcc, lines, stop_peers_then_service};
+use nats_support::{DatacentreRun, Server, lcc};
 use serde_json::Value;
 
 const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
@@ -104,55 +103,28 @@ fn fifteen_peer_processes_balance_the_load_like_the_in_process_run() {
 
     // The same cluster served over NATS, one process per PM.
     let server = Server::start("vmm");
-    let mut children = Children(Vec::new());
-    let mut datacentre = lcc()
-        .args([
-            "datacentre",
-            "--nats",
-            &server.url,
-            "--pms",
-            &PMS.to_string(),
-            "--vms",
-            "50",
-        ])
-        .args(["--seed", SEED, "--rounds", ROUNDS, "--ms-per-second", "20", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let report_lines = lines(datacentre.stdout.take().unwrap());
-    let log = lines(datacentre.stderr.take().unwrap());
-    children.0.push(datacentre);
-    let ready = log
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the datacentre starts");
-    assert!(ready.starts_with("datacentre ready"), "{ready}");
-    let logs = std::env::temp_dir().join(format!("lcc-vmm-peers-{}", std::process::id()));
-    std::fs::create_dir_all(&logs).unwrap();
-    for p in 0..PMS {
-        let id = format!("pm{p}");
-        let stderr = std::fs::File::create(logs.join(format!("{id}.err"))).unwrap();
-        let peer = lcc()
-            .args(["peer", POLICY, "--id", &id, "--role", "pm", "--nats", &server.url])
-            .args(["--heartbeat-ms", "200", "--datacentre", "--seed", SEED])
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        children.0.push(peer);
-    }
+    let run = DatacentreRun::start(
+        "vmm",
+        &server.url,
+        POLICY,
+        PMS,
+        |service| {
+            service
+                .args(["--pms", &PMS.to_string(), "--vms", "50", "--seed", SEED])
+                .args(["--rounds", ROUNDS, "--ms-per-second", "20", "--json"]);
+        },
+        |_, peer| {
+            peer.args(["--seed", SEED]);
+        },
+    );
     // 60 rounds of 10 s at 20 ms per simulated second: 12 s once all have called.
     let started = Instant::now();
-    let line = report_lines
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| panic!("no report; datacentre log: {:?}", log.try_iter().collect::<Vec<_>>()));
+    let result = run.report(Duration::from_secs(60));
     let wall = started.elapsed();
-    let result: Value = serde_json::from_str(&line).unwrap();
     let (report, placement) = (&result["report"], &result["placement"]);
 
     // Every peer stops cleanly on SIGTERM, then the service.
-    stop_peers_then_service(&mut children, &logs);
-    std::fs::remove_dir_all(&logs).unwrap();
+    run.stop();
 
     // The end states.
     let (distributed, in_process) = (hosts(placement), hosts(&in_placement));

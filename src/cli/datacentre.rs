@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::EXIT_USAGE;
+use super::nats_connection::NatsConnectionArgs;
 use super::simulate::Goal;
 
 pub const EXAMPLES: &str = "\
@@ -37,9 +38,9 @@ Exit status: 0 when stopped after the end of the rounds, 1 when stopped before,
 /// Arguments of `lcc datacentre`.
 #[derive(Debug, Args)]
 pub struct DatacentreArgs {
-    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
-    #[arg(long, value_name = "URL")]
-    nats: String,
+    /// The server, credentials and TLS (as for `lcc peer`).
+    #[command(flatten)]
+    connection: NatsConnectionArgs,
     /// Serve the libvirt hosts of this hosts file (as `lcc run --vmm libvirt
     /// --hosts`), on real time, instead of a simulated datacentre.
     #[arg(long, value_name = "FILE")]
@@ -134,7 +135,7 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
 
     use futures_util::StreamExt;
     use lcc_eval::Answer;
-    use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution};
+    use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution, Served};
 
     use super::{EXIT_FINDINGS, EXIT_OK};
 
@@ -155,12 +156,17 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("start the I/O runtime: {e}")),
     };
+    // The service makes no requests and announces nothing: no reply prefix, no heartbeat.
+    let options = match args.connection.options(None, Duration::ZERO) {
+        Ok(options) => options,
+        Err(message) => return usage_error(&message),
+    };
+    let counts = Arc::new(CallCounts::default());
     let served = runtime.block_on(async {
-        let client = async_nats::ConnectOptions::new()
-            .name("lcc datacentre")
-            .connect(args.nats.as_str())
+        let client = lcc_eval::nats::connect(&options, "lcc datacentre")
             .await
-            .map_err(|e| format!("connect to the NATS server: {e}"))?;
+            .map_err(|e| e.to_string())?
+            .client;
         let mut calls = client
             .subscribe("lcc.vmm.call.*")
             .await
@@ -204,22 +210,29 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
                     .await;
             }
         });
-        // Calls: the subject names the caller, which must be the peer the call claims.
+        // Calls: the subject names the caller, which must be the peer the call
+        // claims. A repeated request gets its first answer again (its
+        // resolution, if any, is already on its way).
         let answering = service.clone();
         let replier = client.clone();
+        let counting = counts.clone();
         tokio::spawn(async move {
             while let Some(message) = calls.next().await {
                 let Some(reply) = message.reply.clone() else { continue };
                 let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
-                let (answer, call) = match serde_json::from_slice::<CallRequest>(&message.payload) {
-                    Ok(call) if call.peer == sender => (answering.call(&call), Some(call)),
+                let (answer, new_call) = match serde_json::from_slice::<CallRequest>(&message.payload) {
+                    Ok(call) if call.peer == sender => {
+                        let Served { answer, repeat } = answering.call(&call);
+                        counting.count(repeat);
+                        (answer, (!repeat).then_some(call))
+                    }
                     Ok(call) => (
                         Answer::Error(format!("a call on {} claims peer {}", message.subject, call.peer)),
                         None,
                     ),
                     Err(e) => (Answer::Error(format!("a malformed call: {e}")), None),
                 };
-                if let (Answer::Pending(pending), Some(call)) = (&answer, call) {
+                if let (Answer::Pending(pending), Some(call)) = (&answer, new_call) {
                     let resolved = resolved.clone();
                     let waiting = pending.clone();
                     pending.on_ready(Box::new(move || {
@@ -311,6 +324,7 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         }
     }
     if !reached_end {
+        eprintln!("{counts}");
         eprintln!("stopped before the end of the rounds");
         return EXIT_FINDINGS;
     }
@@ -322,5 +336,36 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         }
     });
     drop(client);
+    eprintln!("{counts}");
     EXIT_OK
+}
+
+/// How many calls the service answered, and how many requests were repeats
+/// (a peer asked again, not having had the reply).
+#[cfg(feature = "nats")]
+#[derive(Default)]
+struct CallCounts {
+    calls: std::sync::atomic::AtomicU64,
+    repeats: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(feature = "nats")]
+impl CallCounts {
+    fn count(&self, repeat: bool) {
+        let which = if repeat { &self.repeats } else { &self.calls };
+        which.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(feature = "nats")]
+impl std::fmt::Display for CallCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::sync::atomic::Ordering::Relaxed;
+        write!(
+            f,
+            "calls: {} answered, {} repeated requests answered again from memory",
+            self.calls.load(Relaxed),
+            self.repeats.load(Relaxed)
+        )
+    }
 }

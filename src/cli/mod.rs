@@ -6,6 +6,7 @@ mod files;
 mod fmt;
 mod lsp;
 mod model_file;
+mod nats_connection;
 mod peer;
 mod run;
 mod run_vmm;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::EXIT_USAGE;
+use super::nats_connection::NatsConnectionArgs;
 
 pub const EXAMPLES: &str = "\
 Examples (one per host; the same model and facts everywhere):
@@ -38,30 +39,9 @@ pub struct PeerArgs {
     /// The role it starts in, e.g. `idle` or `underloaded(80)`.
     #[arg(long, value_name = "ROLE")]
     role: String,
-    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
-    #[arg(long, value_name = "URL")]
-    nats: String,
-    /// NATS user name; the password is read from the environment variable
-    /// `LCC_NATS_PASSWORD`.
-    #[arg(long, value_name = "USER", conflicts_with_all = ["nkey", "creds"])]
-    user: Option<String>,
-    /// A file holding this peer's NATS nkey seed (`SU...`, as `nk -gen user` writes it).
-    #[arg(long, value_name = "FILE", conflicts_with = "creds")]
-    nkey: Option<PathBuf>,
-    /// A NATS credentials file (user JWT and nkey seed).
-    #[arg(long, value_name = "FILE")]
-    creds: Option<PathBuf>,
-    /// PEM file of the certificate authorities that sign the server's
-    /// certificate (TLS is required then).
-    #[arg(long, value_name = "FILE")]
-    tls_ca: Option<PathBuf>,
-    /// PEM file of this peer's client certificate, for servers that verify
-    /// clients (with --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// PEM file of the client certificate's private key (with --tls-cert).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    /// The server, credentials and TLS.
+    #[command(flatten)]
+    connection: NatsConnectionArgs,
     /// A facts file scripting constraints (repeatable; later files take precedence).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,
@@ -97,7 +77,7 @@ pub fn run(_: PeerArgs) -> u8 {
 pub fn run(args: PeerArgs) -> u8 {
     use std::io::Write;
 
-    use lcc_eval::nats::{NatsAuth, NatsOptions, NatsTls, NatsTransport};
+    use lcc_eval::nats::NatsTransport;
     use lcc_eval::node::{Node, NodeEnd};
     use lcc_eval::parse_peers;
 
@@ -112,33 +92,10 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
     };
-    let auth = if let Some(user) = args.user {
-        match std::env::var("LCC_NATS_PASSWORD") {
-            Ok(password) => NatsAuth::Password { user, password },
-            Err(_) => return usage_error("--user needs the password in the environment variable LCC_NATS_PASSWORD"),
-        }
-    } else if let Some(path) = args.nkey {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match text.split_whitespace().find(|word| word.starts_with("SU")) {
-                Some(seed) => NatsAuth::Nkey(seed.to_string()),
-                None => return usage_error(&format!("--nkey {}: no user seed (SU...) in the file", path.display())),
-            },
-            Err(e) => return usage_error(&format!("--nkey {}: {e}", path.display())),
-        }
-    } else if let Some(path) = args.creds {
-        NatsAuth::CredentialsFile(path)
-    } else {
-        NatsAuth::Anonymous
-    };
-    let options = NatsOptions {
-        url: args.nats.clone(),
-        auth,
-        tls: NatsTls {
-            ca: args.tls_ca,
-            client: args.tls_cert.zip(args.tls_key),
-        },
-        inbox_prefix: Some(format!("_INBOX.{}", me.id)),
-        heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(10)),
+    let heartbeat = std::time::Duration::from_millis(args.heartbeat_ms.max(10));
+    let options = match args.connection.options(Some(format!("_INBOX.{}", me.id)), heartbeat) {
+        Ok(options) => options,
+        Err(message) => return usage_error(&message),
     };
     let transport = match NatsTransport::connect(&options) {
         Ok(t) => t,
@@ -146,7 +103,7 @@ pub fn run(args: PeerArgs) -> u8 {
     };
     let mut base = lcc_eval::Providers::with_builtins();
     if args.datacentre {
-        match super::vmm_remote::providers(transport.client(), me.id.name()) {
+        match super::vmm_remote::providers(transport.client(), transport.connections(), me.id.name()) {
             Ok(vmm) => base.extend(&vmm),
             Err(message) => return usage_error(&message),
         };
