@@ -37,7 +37,7 @@ use lcc_eval::wire::WireTerm;
 use lcc_eval::{Answer, Atom, Call, Providers, Term};
 use lcc_syntax::ast::Mode;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// The version of the messages below (a service rejects others).
@@ -177,7 +177,7 @@ struct Remembered {
     highest: u64,
     /// Answers by token: the latest call's and those of pending calls the
     /// peer still waits for.
-    answers: std::collections::BTreeMap<u64, Answer>,
+    answers: BTreeMap<u64, Answer>,
 }
 
 /// What the clock and the sampling share.
@@ -187,6 +187,8 @@ struct Clock {
     end: Millis,
     /// Peers that have called at least once.
     callers: BTreeSet<Atom>,
+    /// The datacentre's time at each peer's latest call.
+    last_calls: BTreeMap<Atom, Millis>,
 }
 
 /// The datacentre, its constraints and their pending calls, serving calls
@@ -219,6 +221,7 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
                 recorder: Some(recorder),
                 end,
                 callers: BTreeSet::new(),
+                last_calls: BTreeMap::new(),
             }),
             remembered: Mutex::new(HashMap::new()),
             config: config.clone(),
@@ -333,8 +336,10 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         let Some(constraint) = self.providers.get(Atom::new(&request.name), args.len()) else {
             return Answer::Error(format!("{}/{} is not a VMM constraint", request.name, args.len()));
         };
+        let now = self.now();
         {
             let mut clock = self.clock();
+            clock.last_calls.insert(peer, now);
             if clock.recorder.is_none() {
                 return Answer::Pending(lcc_eval::Pending::new().0);
             }
@@ -345,6 +350,16 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
             peer,
             role: Atom::new(&request.role),
         })
+    }
+
+    /// Each peer that has called, with the datacentre's time at its latest
+    /// (new, not repeated) call, in the peers' order.
+    pub fn last_calls(&self) -> Vec<(String, Millis)> {
+        self.clock()
+            .last_calls
+            .iter()
+            .map(|(peer, at)| (peer.name().to_string(), *at))
+            .collect()
     }
 
     /// How many distinct peers have called so far.

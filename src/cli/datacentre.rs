@@ -323,8 +323,19 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
             return EXIT_USAGE;
         }
     }
+    let last_calls = || {
+        let calls: Vec<String> = service
+            .last_calls()
+            .iter()
+            .map(|(peer, at)| format!("{peer} {at}"))
+            .collect();
+        eprintln!(
+            "{counts}; latest call of each peer (datacentre time, ms): {}",
+            calls.join(", ")
+        );
+    };
     if !reached_end {
-        eprintln!("{counts}");
+        last_calls();
         eprintln!("stopped before the end of the rounds");
         return EXIT_FINDINGS;
     }
@@ -336,7 +347,7 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         }
     });
     drop(client);
-    eprintln!("{counts}");
+    last_calls();
     EXIT_OK
 }
 
