@@ -230,3 +230,59 @@ fn a_server_restart_while_peers_call_the_datacentre_loses_no_call_and_repeats_no
         report["migrations_succeeded"], report["outside_band_at_end"]
     );
 }
+
+#[test]
+fn fifteen_conducted_peer_processes_end_like_the_in_process_run_vm_by_vm() {
+    // The in-process run, recording its schedule.
+    let dir = std::env::temp_dir().join(format!("lcc-vmm-conducted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (schedule, in_process_file) = (dir.join("schedule.json"), dir.join("placement.json"));
+    let out = lcc()
+        .args(["simulate", POLICY, "--pms", &PMS.to_string(), "--vms", "50"])
+        .args(["--seed", SEED, "--rounds", ROUNDS, "--json", "--placement"])
+        .arg(&in_process_file)
+        .arg("--schedule")
+        .arg(&schedule)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let in_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let in_placement: Value = serde_json::from_str(&std::fs::read_to_string(&in_process_file).unwrap()).unwrap();
+
+    // The same run replayed by 15 conducted peer processes over NATS.
+    let server = Server::start("vmm-conducted");
+    let run = DatacentreRun::start(
+        "vmm-conducted",
+        &server.url,
+        POLICY,
+        PMS,
+        |service| {
+            service
+                .args(["--pms", &PMS.to_string(), "--vms", "50", "--seed", SEED])
+                .args(["--rounds", ROUNDS, "--json", "--schedule"])
+                .arg(&schedule);
+        },
+        |_, peer| {
+            peer.arg("--conducted");
+        },
+    );
+    let started = Instant::now();
+    let result = run.report(Duration::from_secs(600));
+    let wall = started.elapsed();
+    run.stop();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // The same end state, VM by VM, and the same figures (but the message
+    // count, which the service does not see).
+    let (report, placement) = (&result["report"], &result["placement"]);
+    assert_eq!(hosts(placement), hosts(&in_placement), "every VM on the same PM");
+    assert_eq!(placement, &in_placement, "the same placement, power and loads");
+    let mut in_report = in_report;
+    in_report["messages"] = report["messages"].clone();
+    assert_eq!(report, &in_report, "the same report");
+    assert!(report["migrations_succeeded"].as_u64().unwrap() > 0, "{report}");
+    eprintln!(
+        "conducted over NATS: {} migrations, {} outside the band at the end, {wall:.1?} to the report",
+        report["migrations_succeeded"], report["outside_band_at_end"]
+    );
+}

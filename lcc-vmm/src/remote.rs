@@ -412,6 +412,22 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         Ok(self.now() >= end)
     }
 
+    /// What the in-process runtime does when every peer is blocked
+    /// ([`crate::interpreted`]): resolves the pending calls that have an
+    /// answer now or, if none has, lets the datacentre's time pass to the
+    /// earliest moment one may (sampling the loads on the way) until some
+    /// have. Returns `false` at the end of the run. For a conductor that
+    /// replays an in-process run's schedule: the service's time then moves
+    /// only here, never with the wall clock.
+    pub fn idle(&self) -> Result<bool> {
+        let mut clock = self.clock();
+        let end = clock.end;
+        let Some(recorder) = clock.recorder.as_mut() else {
+            return Ok(false);
+        };
+        crate::interpreted::pass_idle_time(&self.provider, recorder, end, &mut |_| Ok(()))
+    }
+
     /// Ends the run: from now on time stands still and calls stay pending;
     /// running migrations finish. Returns the report (with `messages` as the
     /// peers' message count) and the placement at the end; `None` if the run

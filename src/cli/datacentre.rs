@@ -72,6 +72,12 @@ pub struct DatacentreArgs {
     /// Also write the placement at the end to this file, as JSON.
     #[arg(long, value_name = "FILE")]
     placement: Option<PathBuf>,
+    /// Replay this schedule of an in-process run (`lcc simulate --schedule`,
+    /// same --pms, --vms, --seed, --rounds, --goal) with `lcc peer
+    /// --conducted` processes, turn by turn, instead of letting simulated time
+    /// run on the wall clock: the run then ends as the in-process one did.
+    #[arg(long, value_name = "FILE", conflicts_with = "hosts")]
+    schedule: Option<PathBuf>,
 }
 
 fn usage_error(message: &str) -> u8 {
@@ -129,8 +135,9 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
     run_config: &lcc_vmm::driver::RunConfig,
     ms_per_second: u64,
 ) -> u8 {
+    use std::collections::BTreeMap;
     use std::io::Write;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use futures_util::StreamExt;
@@ -140,6 +147,15 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
     use super::{EXIT_FINDINGS, EXIT_OK};
 
     let vm_count = constraints.datacentre().vm_count();
+    let schedule = match args
+        .schedule
+        .as_deref()
+        .map(lcc_vmm::schedule::Schedule::read)
+        .transpose()
+    {
+        Ok(schedule) => schedule,
+        Err(message) => return usage_error(&message),
+    };
     let service = match ConstraintService::new(constraints, run_config) {
         Ok(service) => Arc::new(service),
         Err(e) => return usage_error(&e.to_string()),
@@ -148,6 +164,17 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(pms) => pms,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let Some(schedule) = &schedule
+        && schedule.peers != pms
+    {
+        return usage_error(&format!(
+            "the schedule's peers ({}) are not this datacentre's PMs ({}): use the --pms of the recorded run",
+            schedule.peers.join(", "),
+            pms.join(", ")
+        ));
+    }
+    // Resolutions published and not yet taken in by a conducted peer, by peer.
+    let resolved_for: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -216,6 +243,7 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         let answering = service.clone();
         let replier = client.clone();
         let counting = counts.clone();
+        let resolved_for = resolved_for.clone();
         tokio::spawn(async move {
             while let Some(message) = calls.next().await {
                 let Some(reply) = message.reply.clone() else { continue };
@@ -235,7 +263,13 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
                 if let (Answer::Pending(pending), Some(call)) = (&answer, new_call) {
                     let resolved = resolved.clone();
                     let waiting = pending.clone();
+                    let resolved_for = resolved_for.clone();
                     pending.on_ready(Box::new(move || {
+                        *resolved_for
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(call.peer.clone())
+                            .or_default() += 1;
                         let _ = resolved.send((call.peer, call.token, waiting));
                     }));
                 }
@@ -249,30 +283,39 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(client) => client,
         Err(message) => return usage_error(&message),
     };
-    // The clock, on a thread of its own; `done` says when the rounds are over.
+    // The clock (or the conductor), on a thread of its own; `done` says when
+    // the rounds are over.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
     let clock = service.clone();
     let expected = pms.len();
-    std::thread::spawn(move || {
-        while clock.callers() < expected {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        eprintln!("every PM's peer has called: the rounds start");
-        if let Err(e) = clock.start() {
-            let _ = done_tx.send(Err(e.to_string()));
-            return;
-        }
-        let (start, from) = (Instant::now(), clock.now());
-        let result = loop {
-            let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;
-            match clock.advance(target) {
-                Ok(true) => break Ok(()),
-                Ok(false) => std::thread::sleep(Duration::from_millis(1)),
-                Err(e) => break Err(e.to_string()),
+    if let Some(schedule) = schedule {
+        let (client, io) = (client.clone(), runtime.handle().clone());
+        std::thread::spawn(move || {
+            let replayed = super::conducted::replay(&schedule, &clock, &client, &io, &resolved_for);
+            let _ = done_tx.send(replayed);
+        });
+    } else {
+        std::thread::spawn(move || {
+            while clock.callers() < expected {
+                std::thread::sleep(Duration::from_millis(5));
             }
-        };
-        let _ = done_tx.send(result);
-    });
+            eprintln!("every PM's peer has called: the rounds start");
+            if let Err(e) = clock.start() {
+                let _ = done_tx.send(Err(e.to_string()));
+                return;
+            }
+            let (start, from) = (Instant::now(), clock.now());
+            let result = loop {
+                let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;
+                match clock.advance(target) {
+                    Ok(true) => break Ok(()),
+                    Ok(false) => std::thread::sleep(Duration::from_millis(1)),
+                    Err(e) => break Err(e.to_string()),
+                }
+            };
+            let _ = done_tx.send(result);
+        });
+    }
     let signals = {
         use tokio::signal::unix::{SignalKind, signal};
         let _context = runtime.enter();

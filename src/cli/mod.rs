@@ -1,6 +1,8 @@
 //! The `lcc` command line: argument parsing and dispatch to one module per command.
 
 mod check;
+#[cfg(feature = "nats")]
+mod conducted;
 mod datacentre;
 mod files;
 mod fmt;

@@ -3,6 +3,8 @@
 //! `docs/distributed.md`). Needs the `nats` cargo feature.
 
 use std::path::PathBuf;
+#[cfg(feature = "nats")]
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
@@ -52,8 +54,13 @@ pub struct PeerArgs {
     datacentre: bool,
     /// Seed of the random pick of a recipient for a send to an unbound Id
     /// (without it: the lowest Id).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "conducted")]
     seed: Option<u64>,
+    /// Step only on the turns of the conductor, `lcc datacentre --schedule`,
+    /// which replays an in-process run's schedule: the peers then reach the
+    /// same end state as that run.
+    #[arg(long, requires = "datacentre")]
+    conducted: bool,
     /// How often the peer re-announces its roles, in milliseconds (directory
     /// entries expire after three missed announcements).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -112,9 +119,19 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(providers) => providers,
         Err(message) => return usage_error(&message),
     };
+    let client = transport.client();
     let mut node = Node::new(&model, providers, transport);
     if let Some(seed) = args.seed {
         node = node.pick(SeededPick::new(seed, me.id.name()));
+    }
+    if args.conducted {
+        // The conductor passes the one generator of picks from turn to turn.
+        let pick = Arc::new(Mutex::new(lcc_vmm::rng::Rng::new(0)));
+        node = node.pick(SeededPick(pick.clone()));
+        match super::conducted::follow(client, me.id.name(), node.turn_handle(), pick) {
+            Ok(reporter) => node = node.conducted(reporter),
+            Err(message) => return usage_error(&message),
+        }
     }
     if let Some(secs) = args.max_time {
         match std::time::Duration::try_from_secs_f64(secs) {
@@ -154,17 +171,18 @@ pub fn run(args: PeerArgs) -> u8 {
 }
 
 /// A send to an unbound Id goes to a candidate drawn at random, from a
-/// generator seeded with `--seed` and the peer's Id.
+/// generator seeded with `--seed` and the peer's Id (or, conducted, from the
+/// one generator whose state comes with each turn).
 #[cfg(feature = "nats")]
-struct SeededPick(std::sync::Mutex<lcc_vmm::rng::Rng>);
+struct SeededPick(Arc<Mutex<lcc_vmm::rng::Rng>>);
 
 #[cfg(feature = "nats")]
 impl SeededPick {
     fn new(seed: u64, id: &str) -> SeededPick {
         let id = id.bytes().fold(0u64, |h, b| lcc_vmm::rng::mix(h ^ u64::from(b)));
-        SeededPick(std::sync::Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
+        SeededPick(Arc::new(Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
             seed ^ id,
-        ))))
+        )))))
     }
 }
 
