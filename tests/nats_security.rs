@@ -226,7 +226,23 @@ fn the_datacentre_and_its_peers_log_in_and_call_only_as_themselves() {
         assert!(stderr.contains("authorization"), "{stderr}");
     }
 
-    // Logged in, each with its own user, they run.
+    // Logged in, each with its own user, they replay an in-process run's
+    // schedule (deterministic mode) and end as it did.
+    let dir = std::env::temp_dir().join(format!("lcc-dc-users-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (schedule, placement) = (dir.join("schedule.json"), dir.join("placement.json"));
+    let out = nats_support::lcc()
+        .args([
+            "simulate", POLICY, "--pms", "3", "--vms", "6", "--seed", "1", "--rounds", "5",
+        ])
+        .arg("--placement")
+        .arg(&placement)
+        .arg("--schedule")
+        .arg(&schedule)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let in_process: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&placement).unwrap()).unwrap();
     let run = DatacentreRun::start(
         "dc-users",
         &server.url,
@@ -236,16 +252,21 @@ fn the_datacentre_and_its_peers_log_in_and_call_only_as_themselves() {
             small_datacentre(service);
             service
                 .args(["--user", "datacentre"])
+                .arg("--schedule")
+                .arg(&schedule)
                 .env("LCC_NATS_PASSWORD", "pw-datacentre");
         },
         |p, peer| {
-            peer.args(["--user", &format!("pm{p}"), "--seed", "1"])
+            peer.args(["--user", &format!("pm{p}"), "--conducted"])
                 .env("LCC_NATS_PASSWORD", format!("pw-pm{p}"));
         },
     );
-    assert_six_vms_placed(&run.report(Duration::from_secs(60)));
+    let result = run.report(Duration::from_secs(60));
+    assert_six_vms_placed(&result);
+    assert_eq!(result["placement"], in_process);
     let log = run.stop();
     assert!(log.iter().any(|l| l.starts_with("calls: ")), "{log:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

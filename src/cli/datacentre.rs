@@ -183,8 +183,12 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("start the I/O runtime: {e}")),
     };
-    // The service makes no requests and announces nothing: no reply prefix, no heartbeat.
-    let options = match args.connection.options(None, Duration::ZERO) {
+    // Replies to the conductor's turns come back under `_INBOX.datacentre.`;
+    // the service announces nothing (no heartbeat).
+    let options = match args
+        .connection
+        .options(Some("_INBOX.datacentre".into()), Duration::ZERO)
+    {
         Ok(options) => options,
         Err(message) => return usage_error(&message),
     };

@@ -164,7 +164,8 @@ impl Server {
 /// (`lcc.inbox.*.ID`) and directory subject, use the JetStream API for the
 /// inbox stream and its own consumer `peer_ID` only, call the datacentre
 /// service as itself; subscribe only to the directory, its own reply subjects
-/// (`_INBOX.ID.>`) and its own datacentre answers.
+/// (`_INBOX.ID.>`), its own datacentre answers and its own turns (a
+/// conducted peer, which also needs to reply: `allow_responses`).
 pub fn peer_subjects(id: &str) -> (Vec<String>, Vec<String>) {
     let publish = vec![
         format!("lcc.inbox.*.{id}"),
@@ -184,17 +185,24 @@ pub fn peer_subjects(id: &str) -> (Vec<String>, Vec<String>) {
         "lcc.dir.*".to_string(),
         format!("_INBOX.{id}.>"),
         format!("lcc.vmm.answer.{id}"),
+        format!("lcc.turn.{id}"),
     ];
     (publish, subscribe)
 }
 
 /// The subjects the datacentre service may publish on and subscribe to: it
 /// takes every peer's calls and the constraint list requests, publishes
-/// resolutions, and replies to requests (the server's `allow_responses`).
+/// resolutions, gives conducted peers their turns and reads their replies
+/// (`_INBOX.datacentre.>`), and replies to requests (the server's
+/// `allow_responses`).
 pub fn datacentre_subjects() -> (Vec<String>, Vec<String>) {
     (
-        vec!["lcc.vmm.answer.*".into()],
-        vec!["lcc.vmm.call.*".into(), "lcc.vmm.constraints".into()],
+        vec!["lcc.vmm.answer.*".into(), "lcc.turn.*".into()],
+        vec![
+            "lcc.vmm.call.*".into(),
+            "lcc.vmm.constraints".into(),
+            "_INBOX.datacentre.>".into(),
+        ],
     )
 }
 
@@ -210,9 +218,9 @@ pub fn permissions((publish, subscribe): (Vec<String>, Vec<String>), responses: 
     )
 }
 
-/// The permissions of peer `id` ([`peer_subjects`]).
+/// The permissions of peer `id` ([`peer_subjects`], replies allowed).
 pub fn peer_permissions(id: &str) -> String {
-    permissions(peer_subjects(id), false)
+    permissions(peer_subjects(id), true)
 }
 
 /// A NATS operator with one account for the peers and the service (JetStream
