@@ -435,6 +435,10 @@ impl<'m, T: Transport> Node<'m, T> {
                 }
                 turns.pop_front();
             }
+            // A finished peer is given no more turns (the runtime steps it no more).
+            if state.peer(0).is_finished() {
+                break NodeEnd::Finished;
+            }
             let item = match self.max_time {
                 Some(max) => match self.rx.recv_timeout(max.saturating_sub(started.elapsed())) {
                     Ok(item) => item,
@@ -461,9 +465,6 @@ impl<'m, T: Transport> Node<'m, T> {
                 Inbound::Answer(ticket) => answered.push(ticket),
                 Inbound::Stop(reason) => break NodeEnd::Stopped(reason),
                 Inbound::Turn(turn) => turns.push_back(turn),
-            }
-            if state.peer(0).is_finished() && turns.is_empty() {
-                break NodeEnd::Finished;
             }
         };
         Ok(NodeRun {
