@@ -22,6 +22,11 @@ Examples:
   # then, one per [[host]] of hosts.toml, named after it, e.g. on each host:
   lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
 
+  # the in-process run's end state, VM by VM (deterministic mode):
+  lcc simulate stdlib/vmm/load-balancing.lcc --pms 15 --vms 50 --seed 3 --rounds 60 --schedule run.json
+  lcc datacentre --nats nats://10.0.0.1:4222 --pms 15 --vms 50 --seed 3 --rounds 60 --schedule run.json
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --conducted
+
 The simulator is the same seeded cluster as `lcc simulate`; with --hosts the
 service connects to the libvirt hosts of the hosts file (docs/vmm-hosts.md:
 thresholds, cap, pinned VMs, hysteresis, power commands) and acts on them.
@@ -173,6 +178,7 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
             pms.join(", ")
         ));
     }
+    let conducting = schedule.is_some();
     // Resolutions published and not yet taken in by a conducted peer, by peer.
     let resolved_for: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -208,11 +214,16 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
             .map_err(|e| format!("subscribe: {e}"))?;
         client.flush().await.map_err(|e| format!("subscribe: {e}"))?;
         eprintln!(
-            "datacentre ready: {} PMs ({} ... {}), {} VMs; time starts when every PM's peer has called",
+            "datacentre ready: {} PMs ({} ... {}), {} VMs; {}",
             pms.len(),
             pms.first().map_or("", String::as_str),
             pms.last().map_or("", String::as_str),
-            vm_count
+            vm_count,
+            if conducting {
+                "the replay starts when every PM's peer answers its first turn"
+            } else {
+                "time starts when every PM's peer has called"
+            }
         );
         // The constraint list.
         let list = serde_json::to_vec(&service.constraints()).expect("the list serialises");

@@ -18,6 +18,7 @@ Examples (one per host; the same model and facts everywhere):
   LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
   lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --nkey pm1.nk --tls-ca ca.pem
   lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --conducted
 
 The server needs JetStream (nats-server -js). The peer announces the roles it
 plays, receives from its durable inbox, prints its trace when it ends and
