@@ -78,8 +78,12 @@ impl Schedule {
     /// Reads a schedule file; the error names the file.
     pub fn read(path: &std::path::Path) -> Result<Schedule, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let schedule: Schedule =
-            serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        let schedule: Schedule = serde_json::from_str(&text).map_err(|e| {
+            // serde_json ends its message with the position, given here first.
+            let message = e.to_string();
+            let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+            format!("{}:{}:{}: {message}", path.display(), e.line(), e.column())
+        })?;
         if schedule.v != SCHEDULE_VERSION {
             return Err(format!(
                 "{}: schedule format version {} is not {SCHEDULE_VERSION}",
@@ -122,5 +126,24 @@ mod tests {
         let bad = r#"{"v":1,"peers":[],"pick_seed":3,"entries":["pm1"]}"#;
         let e = serde_json::from_str::<Schedule>(bad).unwrap_err();
         assert!(e.to_string().contains("`pm1` is not a schedule entry"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_schedule_file_is_a_located_error() {
+        let path = std::env::temp_dir().join(format!("lcc-bad-schedule-{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"v":1,"peers":[],"pick_seed":1,"entries":["x"]}"#).unwrap();
+        let e = Schedule::read(&path).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "{}:1:48: `x` is not a schedule entry (`+ID`, `-ID` or `idle`)",
+                path.display()
+            )
+        );
+        std::fs::write(&path, r#"{"v":2,"peers":[],"pick_seed":1,"entries":[]}"#).unwrap();
+        let e = Schedule::read(&path).unwrap_err();
+        assert!(e.ends_with("schedule format version 2 is not 1"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        assert!(Schedule::read(&path).unwrap_err().starts_with("cannot read"));
     }
 }
