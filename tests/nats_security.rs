@@ -4,8 +4,8 @@
 //! server, and an envelope claiming a sender other than its publisher is
 //! rejected and logged by the receiving peer; the real peers still talk. Peers
 //! also authenticate with nkeys over TLS. `lcc datacentre` and its peers log in
-//! with passwords (each allowed only its own datacentre subjects) and with
-//! credentials files on a server in operator (JWT) mode.
+//! with passwords (each allowed only its own datacentre subjects), with nkeys
+//! over TLS, and with credentials files on a server in operator (JWT) mode.
 
 #![cfg(feature = "nats")]
 
@@ -326,6 +326,56 @@ fn the_datacentre_and_its_peers_log_in_with_credentials_files() {
         },
         |p, peer| {
             peer.args(["--creds", &peer_creds[p], "--seed", "1"]);
+        },
+    );
+    assert_six_vms_placed(&run.report(Duration::from_secs(60)));
+    run.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_datacentre_and_its_peers_use_nkeys_over_tls() {
+    let dir = std::env::temp_dir().join(format!("lcc-dc-tls-{}", std::process::id()));
+    let (ca, cert, key) = tls_files(&dir);
+    let ids = ["datacentre", "pm0", "pm1", "pm2"];
+    let mut users = Vec::new();
+    for id in ids {
+        let pair = nkeys::KeyPair::new_user();
+        std::fs::write(dir.join(format!("{id}.nk")), pair.seed().unwrap()).unwrap();
+        users.push((id, pair.public_key()));
+    }
+    let server = Server::start_tls_nkeys("dc-tls", &users, (&cert, &key));
+    // Without the CA the service does not trust the server.
+    let mut command = nats_support::lcc();
+    command
+        .args(["datacentre", "--nats", &server.url])
+        .arg("--nkey")
+        .arg(dir.join("datacentre.nk"));
+    small_datacentre(&mut command);
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+
+    let run = DatacentreRun::start(
+        "dc-tls",
+        &server.url,
+        POLICY,
+        3,
+        |service| {
+            small_datacentre(service);
+            service
+                .arg("--nkey")
+                .arg(dir.join("datacentre.nk"))
+                .arg("--tls-ca")
+                .arg(&ca);
+        },
+        |p, peer| {
+            peer.arg("--nkey")
+                .arg(dir.join(format!("pm{p}.nk")))
+                .arg("--tls-ca")
+                .arg(&ca)
+                .args(["--seed", "1"]);
         },
     );
     assert_six_vms_placed(&run.report(Duration::from_secs(60)));

@@ -79,11 +79,18 @@ impl Server {
 
     /// Starts a server that requires TLS (certificate and key files `tls`)
     /// and lets in the nkeys `users` only, `(peer Id, public key)`, each
-    /// confined by [`peer_permissions`].
+    /// confined by [`peer_permissions`] (`datacentre`: the service's).
     pub fn start_tls_nkeys(name: &str, users: &[(&str, String)], tls: (&Path, &Path)) -> Server {
         let users: Vec<String> = users
             .iter()
-            .map(|(id, key)| format!(r#"{{nkey: "{key}", permissions: {}}}"#, peer_permissions(id)))
+            .map(|(id, key)| {
+                let permissions = if *id == "datacentre" {
+                    permissions(datacentre_subjects(), true)
+                } else {
+                    peer_permissions(id)
+                };
+                format!(r#"{{nkey: "{key}", permissions: {permissions}}}"#)
+            })
             .collect();
         let mut server = Server::start_configured(name, &users, Some(tls));
         server.url = server.url.replace("nats://", "tls://");
