@@ -7,10 +7,9 @@
 mod nats_support;
 
 use std::collections::BTreeSet;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use nats_support::{Children, Server, lcc, lines, stop_peers_then_service};
+use nats_support::{DatacentreRun, Server, lcc};
 use serde_json::Value;
 
 const POLICY: &str = "stdlib/vmm/load-balancing.lcc";
@@ -104,55 +103,28 @@ fn fifteen_peer_processes_balance_the_load_like_the_in_process_run() {
 
     // The same cluster served over NATS, one process per PM.
     let server = Server::start("vmm");
-    let mut children = Children(Vec::new());
-    let mut datacentre = lcc()
-        .args([
-            "datacentre",
-            "--nats",
-            &server.url,
-            "--pms",
-            &PMS.to_string(),
-            "--vms",
-            "50",
-        ])
-        .args(["--seed", SEED, "--rounds", ROUNDS, "--ms-per-second", "20", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let report_lines = lines(datacentre.stdout.take().unwrap());
-    let log = lines(datacentre.stderr.take().unwrap());
-    children.0.push(datacentre);
-    let ready = log
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the datacentre starts");
-    assert!(ready.starts_with("datacentre ready"), "{ready}");
-    let logs = std::env::temp_dir().join(format!("lcc-vmm-peers-{}", std::process::id()));
-    std::fs::create_dir_all(&logs).unwrap();
-    for p in 0..PMS {
-        let id = format!("pm{p}");
-        let stderr = std::fs::File::create(logs.join(format!("{id}.err"))).unwrap();
-        let peer = lcc()
-            .args(["peer", POLICY, "--id", &id, "--role", "pm", "--nats", &server.url])
-            .args(["--heartbeat-ms", "200", "--datacentre", "--seed", SEED])
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        children.0.push(peer);
-    }
+    let run = DatacentreRun::start(
+        "vmm",
+        &server.url,
+        POLICY,
+        PMS,
+        |service| {
+            service
+                .args(["--pms", &PMS.to_string(), "--vms", "50", "--seed", SEED])
+                .args(["--rounds", ROUNDS, "--ms-per-second", "20", "--json"]);
+        },
+        |_, peer| {
+            peer.args(["--seed", SEED]);
+        },
+    );
     // 60 rounds of 10 s at 20 ms per simulated second: 12 s once all have called.
     let started = Instant::now();
-    let line = report_lines
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| panic!("no report; datacentre log: {:?}", log.try_iter().collect::<Vec<_>>()));
+    let result = run.report(Duration::from_secs(60));
     let wall = started.elapsed();
-    let result: Value = serde_json::from_str(&line).unwrap();
     let (report, placement) = (&result["report"], &result["placement"]);
 
     // Every peer stops cleanly on SIGTERM, then the service.
-    stop_peers_then_service(&mut children, &logs);
-    std::fs::remove_dir_all(&logs).unwrap();
+    run.stop();
 
     // The end states.
     let (distributed, in_process) = (hosts(placement), hosts(&in_placement));
@@ -203,5 +175,114 @@ fn fifteen_peer_processes_balance_the_load_like_the_in_process_run() {
         spread(placement),
         in_report["migrations_succeeded"],
         spread(&in_placement)
+    );
+}
+
+#[test]
+fn a_server_restart_while_peers_call_the_datacentre_loses_no_call_and_repeats_none() {
+    let mut server = Server::start("vmm-restart");
+    let run = DatacentreRun::start(
+        "vmm-restart",
+        &server.url,
+        POLICY,
+        PMS,
+        |service| {
+            service
+                .args(["--pms", &PMS.to_string(), "--vms", "50", "--seed", SEED])
+                .args(["--rounds", "40", "--ms-per-second", "20", "--json"]);
+        },
+        |_, peer| {
+            peer.args(["--seed", SEED]);
+        },
+    );
+    let started = run.log.recv_timeout(Duration::from_secs(60)).expect("the rounds start");
+    assert!(started.starts_with("every PM's peer has called"), "{started}");
+    // Mid-run (negotiations going on), the server goes away for a second.
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill();
+    std::thread::sleep(Duration::from_secs(1));
+    server.start_again();
+    let result = run.report(Duration::from_secs(60));
+    let (report, placement) = (&result["report"], &result["placement"]);
+    // No VM lost or duplicated, none moved twice (a repeated `migration` would
+    // fail: its reservation is gone), and every peer got every answer: none
+    // stopped with an error (each exits 1 on SIGTERM, not 2).
+    assert_eq!(placement["vms"].as_object().unwrap().len(), 50);
+    assert_each_vm_once_on_a_pm_that_is_on(placement, "after the restart");
+    assert_eq!(report["migrations_failed"], 0, "{report}");
+    let log = run.stop();
+    let calls = log.iter().find(|l| l.starts_with("calls: ")).expect("the call counts");
+    // Every peer went on calling long after the restart (it ended by 4 s of
+    // real time, 200 s of datacentre time; the rounds end at 400 s): none was
+    // left waiting for an answer lost while the server was away.
+    let latest = calls.split(": ").last().unwrap();
+    let latest: Vec<(&str, u64)> = latest
+        .split(", ")
+        .map(|e| {
+            let (peer, at) = e.split_once(' ').unwrap();
+            (peer, at.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(latest.len(), PMS, "{calls}");
+    assert!(latest.iter().all(|(_, at)| *at >= 300_000), "{calls}");
+    eprintln!(
+        "restart run: {} migrations, {} outside the band at the end; {calls}",
+        report["migrations_succeeded"], report["outside_band_at_end"]
+    );
+}
+
+#[test]
+fn fifteen_conducted_peer_processes_end_like_the_in_process_run_vm_by_vm() {
+    // The in-process run, recording its schedule.
+    let dir = std::env::temp_dir().join(format!("lcc-vmm-conducted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (schedule, in_process_file) = (dir.join("schedule.json"), dir.join("placement.json"));
+    let out = lcc()
+        .args(["simulate", POLICY, "--pms", &PMS.to_string(), "--vms", "50"])
+        .args(["--seed", SEED, "--rounds", ROUNDS, "--json", "--placement"])
+        .arg(&in_process_file)
+        .arg("--schedule")
+        .arg(&schedule)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let in_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let in_placement: Value = serde_json::from_str(&std::fs::read_to_string(&in_process_file).unwrap()).unwrap();
+
+    // The same run replayed by 15 conducted peer processes over NATS.
+    let server = Server::start("vmm-conducted");
+    let run = DatacentreRun::start(
+        "vmm-conducted",
+        &server.url,
+        POLICY,
+        PMS,
+        |service| {
+            service
+                .args(["--pms", &PMS.to_string(), "--vms", "50", "--seed", SEED])
+                .args(["--rounds", ROUNDS, "--json", "--schedule"])
+                .arg(&schedule);
+        },
+        |_, peer| {
+            peer.arg("--conducted");
+        },
+    );
+    let started = Instant::now();
+    let result = run.report(Duration::from_secs(600));
+    let wall = started.elapsed();
+    run.stop();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // The same end state, VM by VM, and the same figures (but the message
+    // count, which the service does not see).
+    let (report, placement) = (&result["report"], &result["placement"]);
+    assert_eq!(hosts(placement), hosts(&in_placement), "every VM on the same PM");
+    assert_eq!(placement, &in_placement, "the same placement, power and loads");
+    let mut in_report = in_report;
+    in_report["messages"] = report["messages"].clone();
+    assert_eq!(report, &in_report, "the same report");
+    assert!(report["migrations_succeeded"].as_u64().unwrap() > 0, "{report}");
+    eprintln!(
+        "conducted over NATS: {} migrations, {} outside the band at the end, {wall:.1?} to the report",
+        report["migrations_succeeded"], report["outside_band_at_end"]
     );
 }

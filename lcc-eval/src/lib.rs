@@ -20,6 +20,7 @@
 
 pub mod atom;
 pub mod builtins;
+pub mod conduct;
 pub mod constraint;
 pub mod error;
 pub mod event;

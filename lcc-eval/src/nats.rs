@@ -149,6 +149,7 @@ impl Shared {
 pub struct NatsTransport {
     runtime: tokio::runtime::Runtime,
     client: async_nats::Client,
+    connections: tokio::sync::watch::Receiver<u64>,
     jetstream: jetstream::Context,
     heartbeat: Duration,
     shared: Arc<Mutex<Shared>>,
@@ -179,34 +180,9 @@ impl NatsTransport {
             .enable_all()
             .build()
             .map_err(|e| TransportError(format!("start the I/O runtime: {e}")))?;
-        let (client, jetstream) = runtime.block_on(async {
-            let mut connect = match &options.auth {
-                NatsAuth::Anonymous => async_nats::ConnectOptions::new(),
-                NatsAuth::Password { user, password } => {
-                    async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
-                }
-                NatsAuth::Nkey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
-                NatsAuth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
-                    .await
-                    .map_err(|e| TransportError(format!("read the credentials file {}: {e}", path.display())))?,
-            }
-            .name("lcc peer");
-            if let Some(ca) = &options.tls.ca {
-                connect = connect.require_tls(true).add_root_certificates(ca.clone());
-            }
-            if let Some((cert, key)) = &options.tls.client {
-                connect = connect
-                    .require_tls(true)
-                    .add_client_certificate(cert.clone(), key.clone());
-            }
-            if let Some(prefix) = &options.inbox_prefix {
-                connect = connect.custom_inbox_prefix(prefix);
-            }
-            let client = connect
-                .connect(options.url.as_str())
-                .await
-                .map_err(|e| error("connect to the NATS server")(e.to_string()))?;
-            let js = jetstream::new(client.clone());
+        let (connection, jetstream) = runtime.block_on(async {
+            let connection = connect(options, "lcc peer").await?;
+            let js = jetstream::new(connection.client.clone());
             let stream = js
                 .get_or_create_stream(jetstream::stream::Config {
                     name: STREAM.into(),
@@ -225,11 +201,13 @@ impl NatsTransport {
                      retention (remove the stream, e.g. `nats stream rm {STREAM}`, and start again)"
                 )));
             }
-            Ok::<_, TransportError>((client, js))
+            Ok::<_, TransportError>((connection, js))
         })?;
+        let Connection { client, connections } = connection;
         Ok(NatsTransport {
             runtime,
             client,
+            connections,
             jetstream,
             heartbeat: options.heartbeat,
             shared: Arc::default(),
@@ -240,6 +218,12 @@ impl NatsTransport {
     /// constraints of `lcc datacentre`); its I/O runs on this transport's runtime.
     pub fn client(&self) -> async_nats::Client {
         self.client.clone()
+    }
+
+    /// How many times the client has connected: it changes when the
+    /// connection is re-established after it was lost (e.g. the server restarted).
+    pub fn connections(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.connections.clone()
     }
 
     /// Publishes a directory entry, giving up after `limit` (a flush waits
@@ -263,6 +247,56 @@ impl NatsTransport {
             )))
         })
     }
+}
+
+/// A connection to a NATS server.
+pub struct Connection {
+    /// The client.
+    pub client: async_nats::Client,
+    /// How many times the client has connected (it changes when the
+    /// connection is re-established after it was lost).
+    pub connections: tokio::sync::watch::Receiver<u64>,
+}
+
+/// Connects to the server with `options`' credentials and TLS settings,
+/// naming the connection `name` (as the server's monitoring shows it). Every
+/// lcc process connects through here: peers (`NatsTransport::connect`) and
+/// the datacentre service.
+pub async fn connect(options: &NatsOptions, name: &str) -> Result<Connection, TransportError> {
+    let mut connect = match &options.auth {
+        NatsAuth::Anonymous => async_nats::ConnectOptions::new(),
+        NatsAuth::Password { user, password } => {
+            async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+        }
+        NatsAuth::Nkey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
+        NatsAuth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
+            .await
+            .map_err(|e| TransportError(format!("read the credentials file {}: {e}", path.display())))?,
+    }
+    .name(name);
+    if let Some(ca) = &options.tls.ca {
+        connect = connect.require_tls(true).add_root_certificates(ca.clone());
+    }
+    if let Some((cert, key)) = &options.tls.client {
+        connect = connect
+            .require_tls(true)
+            .add_client_certificate(cert.clone(), key.clone());
+    }
+    if let Some(prefix) = &options.inbox_prefix {
+        connect = connect.custom_inbox_prefix(prefix);
+    }
+    let (count, connections) = tokio::sync::watch::channel(0u64);
+    connect = connect.event_callback(move |event| {
+        if matches!(event, async_nats::Event::Connected) {
+            count.send_modify(|n| *n += 1);
+        }
+        async {}
+    });
+    let client = connect
+        .connect(options.url.as_str())
+        .await
+        .map_err(|e| error("connect to the NATS server")(e.to_string()))?;
+    Ok(Connection { client, connections })
 }
 
 fn valid_token(id: &str) -> bool {

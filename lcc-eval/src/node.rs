@@ -20,12 +20,18 @@
 //! A node sleeps on its channel while its peer cannot step: it is woken by a
 //! message, a directory change, a pending constraint answer (e.g. `after/1`'s
 //! timer) or a stop request. It never polls.
+//!
+//! A [conducted](Node::conducted) node steps only when a conductor's
+//! [`Turn`] says so ([`crate::conduct`]): the turn gives the directory and
+//! the order of the peers, the messages to add to the inbox, and when to take
+//! in resolved answers; the node reports each turn's outcome.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::atom::Atom;
+use crate::conduct::{Turn, TurnReport};
 use crate::constraint::{Pending, Providers};
 use crate::error::{ErrorKind, EvalError};
 use crate::model::Model;
@@ -71,6 +77,20 @@ impl StopHandle {
     }
 }
 
+/// Hands a conducted node its turns (from another thread).
+#[derive(Debug, Clone)]
+pub struct TurnHandle(mpsc::Sender<Inbound>);
+
+impl TurnHandle {
+    /// Gives the node its next turn (turns are served in the order given).
+    pub fn turn(&self, turn: Turn) {
+        let _ = self.0.send(Inbound::Turn(turn));
+    }
+}
+
+/// Where a conducted node sends its reports.
+type Reporter = Box<dyn FnMut(TurnReport) + Send>;
+
 /// One peer driven over a transport.
 pub struct Node<'m, T: Transport> {
     model: &'m Model,
@@ -82,6 +102,7 @@ pub struct Node<'m, T: Transport> {
     tx: mpsc::Sender<Inbound>,
     rx: mpsc::Receiver<Inbound>,
     log: Box<dyn FnMut(&str) + Send>,
+    conductor: Option<Reporter>,
 }
 
 fn transport_error(e: TransportError) -> EvalError {
@@ -103,6 +124,7 @@ impl<'m, T: Transport> Node<'m, T> {
             tx,
             rx,
             log: Box::new(|line| eprintln!("{line}")),
+            conductor: None,
         }
     }
 
@@ -130,6 +152,18 @@ impl<'m, T: Transport> Node<'m, T> {
         self
     }
 
+    /// Makes the node conducted: it steps only on the turns given through
+    /// [`Node::turn_handle`] and reports each turn's outcome to `report`.
+    pub fn conducted(mut self, report: impl FnMut(TurnReport) + Send + 'static) -> Self {
+        self.conductor = Some(Box::new(report));
+        self
+    }
+
+    /// A handle that gives a conducted node its turns.
+    pub fn turn_handle(&self) -> TurnHandle {
+        TurnHandle(self.tx.clone())
+    }
+
     /// A handle that stops the run.
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle(self.tx.clone())
@@ -142,7 +176,10 @@ impl<'m, T: Transport> Node<'m, T> {
         let mut trace = Trace::default();
         trace.extend(0, None, events);
         self.transport.open(me.id, self.tx.clone()).map_err(transport_error)?;
-        let result = self.drive(me.id, state, trace);
+        let result = match self.conductor.take() {
+            Some(report) => self.drive_conducted(me.id, state, trace, report),
+            None => self.drive(me.id, state, trace),
+        };
         let withdrawn = self.transport.withdraw(me.id).map_err(transport_error);
         let run = result?;
         withdrawn?;
@@ -209,6 +246,7 @@ impl<'m, T: Transport> Node<'m, T> {
                         }
                     }
                     Inbound::Stop(reason) => break NodeEnd::Stopped(reason),
+                    Inbound::Turn(_) => (self.log)("ignored a turn: this node is not conducted"),
                 }
                 continue;
             }
@@ -270,6 +308,163 @@ impl<'m, T: Transport> Node<'m, T> {
                     let _ = tx.send(Inbound::Answer(ticket));
                 }));
                 pending.insert(ticket, handle);
+            }
+        };
+        Ok(NodeRun {
+            state,
+            trace,
+            end,
+            steps,
+        })
+    }
+
+    /// [`Node::drive`] on a conductor's turns: the node steps only when a
+    /// [`Turn::Step`] says so, with the turn's directory and peer order and
+    /// the turn's messages added to the inbox first; resolved answers are
+    /// taken in on [`Turn::Absorb`].
+    fn drive_conducted(
+        &mut self,
+        me: Atom,
+        mut state: State,
+        mut trace: Trace,
+        mut report: Reporter,
+    ) -> Result<NodeRun, EvalError> {
+        let model = self.model;
+        let started = Instant::now();
+        let mut roles = state.peer(0).roles(model);
+        self.transport.announce(me, &roles).map_err(transport_error)?;
+        let run = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX));
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut received: HashSet<String> = HashSet::new();
+        // Accepted messages not yet added to the inbox (a turn says when).
+        let mut arrived: HashMap<String, (Arc<Message>, Envelope)> = HashMap::new();
+        let mut unreceived: Vec<(Arc<Message>, Envelope)> = Vec::new();
+        let mut pending: HashMap<u64, Pending> = HashMap::new();
+        // Tickets of resolved answers not taken in yet.
+        let mut answered: Vec<u64> = Vec::new();
+        let mut turns: VecDeque<Turn> = VecDeque::new();
+        let mut seq: u64 = 0;
+        let mut steps: u64 = 0;
+        let names = |roles: &[Atom]| roles.iter().map(|r| r.name().to_string()).collect::<Vec<_>>();
+        let end = loop {
+            // Serve the turns whose messages and answers have all come.
+            while let Some(turn) = turns.front() {
+                match turn {
+                    Turn::Hello => report(TurnReport::Hello { roles: names(&roles) }),
+                    Turn::Absorb { count } => {
+                        if answered.len() < *count {
+                            break;
+                        }
+                        let mut awaited = false;
+                        for ticket in answered.drain(..*count) {
+                            if let Some(handle) = pending.remove(&ticket)
+                                && let Some(answer) = handle.answer()
+                                && let Some(next) = state.deliver(ticket, answer)
+                            {
+                                state = next;
+                                awaited = true;
+                            }
+                        }
+                        report(TurnReport::Absorbed { awaited });
+                    }
+                    Turn::Step { peers, arrived: ids } => {
+                        if !ids.iter().all(|id| arrived.contains_key(id)) {
+                            break;
+                        }
+                        for id in ids {
+                            let (message, envelope) = arrived.remove(id).expect("checked above");
+                            state = with_message(&state, message.clone());
+                            unreceived.push((message, envelope));
+                        }
+                        let (world, k) = in_order(model, &state, peers, me)?;
+                        let ctx = Context {
+                            providers: &self.providers,
+                            pick: self.pick.as_ref(),
+                            limits: self.limits,
+                        };
+                        let (fired, events, new_pending, next) = match step(model, &world, &Choice::peer(k), &ctx)? {
+                            Outcome::Fired(fired) => {
+                                steps += 1;
+                                trace.extend(steps, Some(fired.choice), Vec::new());
+                                (true, fired.events, fired.pending, fired.state)
+                            }
+                            Outcome::Blocked(blocked) => (false, blocked.events, blocked.pending, blocked.state),
+                            Outcome::Disabled(disabled) => {
+                                unreachable!("a default choice is always enabled: {}", disabled.reason)
+                            }
+                        };
+                        let (local, outgoing) = split_at(next, k);
+                        state = local;
+                        let mut sent = Vec::new();
+                        for message in outgoing {
+                            seq += 1;
+                            let envelope = Envelope::new(&message, run, seq);
+                            self.transport.deliver(&envelope).map_err(transport_error)?;
+                            sent.push((envelope.to.id.clone(), envelope.message_id()));
+                        }
+                        let inbox: HashSet<*const Message> = state.peers[0].inbox.iter().map(Arc::as_ptr).collect();
+                        let (kept, taken): (Vec<_>, Vec<_>) = unreceived
+                            .drain(..)
+                            .partition(|(message, _)| inbox.contains(&Arc::as_ptr(message)));
+                        unreceived = kept;
+                        for (_, envelope) in taken {
+                            self.transport.settle(&envelope).map_err(transport_error)?;
+                            received.insert(envelope.message_id());
+                        }
+                        let now = state.peer(0).roles(model);
+                        if now != roles {
+                            roles = now;
+                            self.transport.announce(me, &roles).map_err(transport_error)?;
+                        }
+                        trace.extend(steps, None, events);
+                        for (ticket, handle) in new_pending {
+                            let tx = self.tx.clone();
+                            handle.on_ready(Box::new(move || {
+                                let _ = tx.send(Inbound::Answer(ticket));
+                            }));
+                            pending.insert(ticket, handle);
+                        }
+                        report(TurnReport::Stepped {
+                            fired,
+                            roles: names(&roles),
+                            sent,
+                        });
+                    }
+                }
+                turns.pop_front();
+            }
+            // A finished peer is given no more turns (the runtime steps it no more).
+            if state.peer(0).is_finished() {
+                break NodeEnd::Finished;
+            }
+            let item = match self.max_time {
+                Some(max) => match self.rx.recv_timeout(max.saturating_sub(started.elapsed())) {
+                    Ok(item) => item,
+                    Err(_) => break self.time_limit(max),
+                },
+                None => match self.rx.recv() {
+                    Ok(item) => item,
+                    Err(_) => break NodeEnd::Stopped("the node's channel closed".into()),
+                },
+            };
+            match item {
+                Inbound::Message(envelope) => match self.accept(me, &envelope, &seen) {
+                    Arrival::New(message) => {
+                        seen.insert(envelope.message_id());
+                        arrived.insert(envelope.message_id(), (Arc::new(message), envelope));
+                    }
+                    Arrival::Duplicate if !received.contains(&envelope.message_id()) => {}
+                    Arrival::Duplicate | Arrival::Rejected => {
+                        self.transport.settle(&envelope).map_err(transport_error)?;
+                    }
+                },
+                // The turns give the directory.
+                Inbound::Directory(_) => {}
+                Inbound::Answer(ticket) => answered.push(ticket),
+                Inbound::Stop(reason) => break NodeEnd::Stopped(reason),
+                Inbound::Turn(turn) => turns.push_back(turn),
             }
         };
         Ok(NodeRun {
@@ -369,6 +564,52 @@ fn stand_in(model: &Model, id: Atom, roles: &[Atom]) -> Peer {
         inbox: imbl::Vector::new(),
         pending: imbl::Vector::new(),
     }
+}
+
+/// A world of every peer of `order` (Id, roles) in that order: the node's own
+/// peer (from `state`) where `me` is listed, a stand-in for each other; and
+/// the own peer's position.
+fn in_order(
+    model: &Model,
+    state: &State,
+    order: &[(String, Vec<String>)],
+    me: Atom,
+) -> Result<(State, usize), EvalError> {
+    let mut world = state.clone();
+    world.peers = imbl::Vector::new();
+    let mut mine = None;
+    for (id, roles) in order {
+        let id = Atom::new(id);
+        if id == me {
+            mine = Some(world.peers.len());
+            world.peers.push_back(state.peers[0].clone());
+        } else {
+            let roles: Vec<Atom> = roles.iter().map(|r| Atom::new(r)).collect();
+            world.peers.push_back(Arc::new(stand_in(model, id, &roles)));
+        }
+    }
+    let k = mine.ok_or_else(|| {
+        EvalError::new(
+            ErrorKind::BadConfig,
+            format!("the conductor's turn does not list this peer, `{me}`"),
+            None,
+        )
+    })?;
+    Ok((world, k))
+}
+
+/// The peer at position `k` of `world` alone, and the messages a step put
+/// into the other peers' (stand-ins') inboxes.
+fn split_at(world: State, k: usize) -> (State, Vec<Message>) {
+    let mut outgoing = Vec::new();
+    let mut local = world.clone();
+    local.peers = imbl::Vector::unit(world.peers[k].clone());
+    for (i, peer) in world.peers.iter().enumerate() {
+        if i != k {
+            outgoing.extend(peer.inbox.iter().map(|m| (**m).clone()));
+        }
+    }
+    (local, outgoing)
 }
 
 /// The node's own peer, and the messages a step put into stand-ins' inboxes.

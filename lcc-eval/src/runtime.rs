@@ -290,6 +290,7 @@ pub struct Runtime<'m> {
     record: bool,
     pool: Option<WorkerPool>,
     idle: Option<Box<dyn Fn() -> bool + Send + Sync + 'm>>,
+    attempt: Option<Box<dyn Fn(Atom, bool) + Send + Sync + 'm>>,
 }
 
 impl<'m> Runtime<'m> {
@@ -307,6 +308,7 @@ impl<'m> Runtime<'m> {
             record: true,
             pool: None,
             idle: None,
+            attempt: None,
         }
     }
 
@@ -370,6 +372,15 @@ impl<'m> Runtime<'m> {
         self
     }
 
+    /// Calls `hook` after every attempt to step a peer, with the peer's Id and
+    /// whether the step fired (`false`: it was blocked). With the idle hook's
+    /// calls, this is the run's schedule (lcc-vmm records it so that peers in
+    /// separate processes can follow it).
+    pub fn on_attempt(mut self, hook: impl Fn(Atom, bool) + Send + Sync + 'm) -> Self {
+        self.attempt = Some(Box::new(hook));
+        self
+    }
+
     /// Starts `peers` and runs until every peer has finished or nothing can move.
     pub fn run(&self, peers: &[PeerSpec]) -> Result<Run, EvalError> {
         let (state, events) = State::start(self.model, peers)?;
@@ -413,7 +424,8 @@ impl<'m> Runtime<'m> {
         let mut waits: Vec<Vec<Wait>> = vec![Vec::new(); n];
         // The peers whose waits retry them on any step (see [`Retry`]).
         let mut on_any_step: BTreeSet<usize> = BTreeSet::new();
-        let index_of: HashMap<Atom, usize> = (0..n).map(|i| (state.peer(i).id(), i)).collect();
+        let index_id: Vec<Atom> = (0..n).map(|i| state.peer(i).id()).collect();
+        let index_of: HashMap<Atom, usize> = index_id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let (wake_tx, wake_rx) = mpsc::channel::<u64>();
         // Each pending answer's handle and the peer that waits for it.
         let mut pending: HashMap<u64, (Pending, usize)> = HashMap::new();
@@ -481,6 +493,9 @@ impl<'m> Runtime<'m> {
             }
             let peer = ready.next();
             let outcome = step_owned(self.model, state, &Choice::peer(peer), &ctx)?;
+            if let Some(hook) = &self.attempt {
+                hook(index_id[peer], matches!(outcome, Outcome::Fired(_)));
+            }
             let new_pending = match outcome {
                 Outcome::Fired(fired) => {
                     steps += 1;

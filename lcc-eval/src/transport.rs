@@ -36,6 +36,8 @@ pub enum Inbound {
     Answer(u64),
     /// The node must stop: a signal, or the transport failed (the reason).
     Stop(String),
+    /// A conductor's turn, for a conducted node ([`crate::conduct`]).
+    Turn(crate::conduct::Turn),
 }
 
 /// A transport failure (the server is unreachable, a permission is denied...).

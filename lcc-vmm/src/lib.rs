@@ -13,6 +13,8 @@
 //! - [`provider`]: those constraints as lcc-eval constraints, for LCC runs.
 //! - [`interpreted`]: runs an LCC policy over a datacentre through lcc-eval,
 //!   advancing simulated time when every peer is blocked.
+//! - [`schedule`]: the recorded schedule of an in-process run, for peers in
+//!   other processes to follow;
 //! - [`remote`]: the constraints as a service for peers in other processes;
 //!   [`placement`]: where every VM runs, to compare end states.
 //! - [`standin`]: Rust-coded stand-ins of the corrected load-balancing and
@@ -40,6 +42,7 @@ pub mod recorder;
 pub mod remote;
 pub mod report;
 pub mod rng;
+pub mod schedule;
 pub mod sim;
 pub mod standin;
 pub mod strategy;

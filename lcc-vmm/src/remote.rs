@@ -8,6 +8,14 @@
 //! a [`CallRequest`] is answered with a [`CallReply`]; a pending answer is
 //! completed later by a [`Resolution`] carrying the caller's token.
 //!
+//! Calls are idempotent: a call is named by its request id (peer, run,
+//! token), and the service remembers its answer, so a peer that did not get
+//! the reply (a lost message, a server restart) asks again with the same
+//! request and gets the same answer, pending or final, without the constraint
+//! being called twice (a migration started twice). The service forgets an
+//! answer once the peer says it no longer waits for it (see
+//! [`CallRequest::waiting`]).
+//!
 //! Time: [`ConstraintService::start`] starts the rounds once the peers are
 //! there, and [`ConstraintService::advance`] lets the datacentre's time pass
 //! to a target that the service's owner takes from the wall clock (scaled for
@@ -29,21 +37,30 @@ use lcc_eval::wire::WireTerm;
 use lcc_eval::{Answer, Atom, Call, Providers, Term};
 use lcc_syntax::ast::Mode;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// The version of the messages below (a service rejects others).
-pub const REMOTE_VERSION: u32 = 1;
+pub const REMOTE_VERSION: u32 = 2;
 
 /// One constraint call of a peer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CallRequest {
     /// [`REMOTE_VERSION`].
     pub v: u32,
-    /// The caller's number for this call, echoed by the [`Resolution`].
+    /// The caller's number for this call, from 1 within its run, echoed by
+    /// the [`Resolution`].
     pub token: u64,
     /// The calling peer's Id (the PM it manages).
     pub peer: String,
+    /// The caller's run: its process's start time in microseconds, so that a
+    /// restarted peer's calls are never taken for its earlier run's.
+    pub run: u64,
+    /// The tokens of the caller's earlier calls of this run that are still
+    /// pending for it (it waits for their resolution): the service keeps
+    /// these answers, for a repeated request, and forgets the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<u64>,
     /// The role the caller plays.
     pub role: String,
     /// The constraint.
@@ -140,6 +157,29 @@ impl CallReply {
     }
 }
 
+/// What the service answered a call, and whether it had answered the same
+/// request before.
+pub struct Served {
+    /// The answer (the first one again for a repeated request: a pending
+    /// answer that has been resolved since is the resolution).
+    pub answer: Answer,
+    /// The request had come before (its answer was remembered): the caller
+    /// did not get the reply and asked again.
+    pub repeat: bool,
+}
+
+/// The answers one peer's run may still ask for again.
+#[derive(Default)]
+struct Remembered {
+    /// The peer's run.
+    run: u64,
+    /// The highest token seen in this run.
+    highest: u64,
+    /// Answers by token: the latest call's and those of pending calls the
+    /// peer still waits for.
+    answers: BTreeMap<u64, Answer>,
+}
+
 /// What the clock and the sampling share.
 struct Clock {
     recorder: Option<Recorder>,
@@ -147,6 +187,8 @@ struct Clock {
     end: Millis,
     /// Peers that have called at least once.
     callers: BTreeSet<Atom>,
+    /// The datacentre's time at each peer's latest call.
+    last_calls: BTreeMap<Atom, Millis>,
 }
 
 /// The datacentre, its constraints and their pending calls, serving calls
@@ -155,6 +197,8 @@ pub struct ConstraintService<D> {
     provider: VmmProvider<D>,
     providers: Providers,
     clock: Mutex<Clock>,
+    /// Answers by peer, for repeated requests.
+    remembered: Mutex<HashMap<Atom, Remembered>>,
     config: RunConfig,
     /// The datacentre's time when the service was made.
     made_at: Millis,
@@ -177,7 +221,9 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
                 recorder: Some(recorder),
                 end,
                 callers: BTreeSet::new(),
+                last_calls: BTreeMap::new(),
             }),
+            remembered: Mutex::new(HashMap::new()),
             config: config.clone(),
             made_at,
         })
@@ -232,13 +278,56 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         })
     }
 
-    /// Answers a call. A pending answer's [`lcc_eval::Pending`] is resolved by a later
-    /// [`ConstraintService::advance`]. Once the run has ended, every call is
-    /// pending for ever (time no longer passes).
-    pub fn call(&self, request: &CallRequest) -> Answer {
+    /// Answers a call, or repeats the answer to the same request (peer, run,
+    /// token) given earlier. A pending answer's [`lcc_eval::Pending`] is
+    /// resolved by a later [`ConstraintService::advance`]. Once the run has
+    /// ended, every new call is pending for ever (time no longer passes). A
+    /// request of an earlier run of the peer, or one whose answer the peer
+    /// said it no longer waits for, is an error and is not called.
+    pub fn call(&self, request: &CallRequest) -> Served {
         if request.v != REMOTE_VERSION {
-            return Answer::Error(format!("call format version {} is not {REMOTE_VERSION}", request.v));
+            let answer = Answer::Error(format!("call format version {} is not {REMOTE_VERSION}", request.v));
+            return Served { answer, repeat: false };
         }
+        let peer = Atom::new(&request.peer);
+        let mut remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = remembered.entry(peer).or_default();
+        if request.run < mine.run {
+            let answer = Answer::Error(format!(
+                "a call of run {} of {}, which has restarted since (run {})",
+                request.run, request.peer, mine.run
+            ));
+            return Served { answer, repeat: false };
+        }
+        if request.run > mine.run {
+            *mine = Remembered {
+                run: request.run,
+                ..Remembered::default()
+            };
+        }
+        if let Some(answer) = mine.answers.get(&request.token) {
+            let answer = match answer {
+                Answer::Pending(pending) => pending.answer().unwrap_or_else(|| answer.clone()),
+                answer => answer.clone(),
+            };
+            return Served { answer, repeat: true };
+        }
+        if request.token <= mine.highest {
+            let answer = Answer::Error(format!(
+                "call {}/{}/{} was answered and forgotten (the peer said it no longer waited for it)",
+                request.peer, request.run, request.token
+            ));
+            return Served { answer, repeat: true };
+        }
+        let answer = self.answer(request, peer);
+        mine.highest = request.token;
+        mine.answers.retain(|token, _| request.waiting.contains(token));
+        mine.answers.insert(request.token, answer.clone());
+        Served { answer, repeat: false }
+    }
+
+    /// Calls the constraint of a new request.
+    fn answer(&self, request: &CallRequest, peer: Atom) -> Answer {
         let args: std::result::Result<Vec<Term>, String> = request.args.iter().map(WireTerm::to_term).collect();
         let args = match args {
             Ok(args) => args,
@@ -247,9 +336,10 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         let Some(constraint) = self.providers.get(Atom::new(&request.name), args.len()) else {
             return Answer::Error(format!("{}/{} is not a VMM constraint", request.name, args.len()));
         };
-        let peer = Atom::new(&request.peer);
+        let now = self.now();
         {
             let mut clock = self.clock();
+            clock.last_calls.insert(peer, now);
             if clock.recorder.is_none() {
                 return Answer::Pending(lcc_eval::Pending::new().0);
             }
@@ -260,6 +350,16 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
             peer,
             role: Atom::new(&request.role),
         })
+    }
+
+    /// Each peer that has called, with the datacentre's time at its latest
+    /// (new, not repeated) call, in the peers' order.
+    pub fn last_calls(&self) -> Vec<(String, Millis)> {
+        self.clock()
+            .last_calls
+            .iter()
+            .map(|(peer, at)| (peer.name().to_string(), *at))
+            .collect()
     }
 
     /// How many distinct peers have called so far.
@@ -312,6 +412,22 @@ impl<D: Datacentre + Send + 'static> ConstraintService<D> {
         Ok(self.now() >= end)
     }
 
+    /// What the in-process runtime does when every peer is blocked
+    /// ([`crate::interpreted`]): resolves the pending calls that have an
+    /// answer now or, if none has, lets the datacentre's time pass to the
+    /// earliest moment one may (sampling the loads on the way) until some
+    /// have. Returns `false` at the end of the run. For a conductor that
+    /// replays an in-process run's schedule: the service's time then moves
+    /// only here, never with the wall clock.
+    pub fn idle(&self) -> Result<bool> {
+        let mut clock = self.clock();
+        let end = clock.end;
+        let Some(recorder) = clock.recorder.as_mut() else {
+            return Ok(false);
+        };
+        crate::interpreted::pass_idle_time(&self.provider, recorder, end, &mut |_| Ok(()))
+    }
+
     /// Ends the run: from now on time stands still and calls stay pending;
     /// running migrations finish. Returns the report (with `messages` as the
     /// peers' message count) and the placement at the end; `None` if the run
@@ -349,6 +465,8 @@ mod tests {
             v: REMOTE_VERSION,
             token,
             peer: "pm0".into(),
+            run: 1,
+            waiting: Vec::new(),
             role: "monitor".into(),
             name: "getPeerState".into(),
             args: vec![WireTerm::from_term(&Term::Var(lcc_eval::Var(0)))],
@@ -363,12 +481,12 @@ mod tests {
                 .iter()
                 .any(|c| c.name == "getPeerState" && c.modes == "-")
         );
-        let first = s.call(&get_peer_state(1));
+        let first = s.call(&get_peer_state(1)).answer;
         let reply = CallReply::of(&first);
         assert!(matches!(&reply, CallReply::Succeeded(v) if v.len() == 1), "{reply:?}");
         assert_eq!(reply.answer(), Some(first));
         assert_eq!(s.callers(), 1);
-        let Answer::Pending(second) = s.call(&get_peer_state(2)) else {
+        let Answer::Pending(second) = s.call(&get_peer_state(2)).answer else {
             panic!("pending expected")
         };
         assert!(!s.advance(9_999).unwrap());
@@ -381,7 +499,7 @@ mod tests {
         assert!(placement.faults().is_empty(), "{:?}", placement.faults());
         assert_eq!(placement.vms.len(), 6);
         assert!(
-            matches!(s.call(&get_peer_state(3)), Answer::Pending(_)),
+            matches!(s.call(&get_peer_state(3)).answer, Answer::Pending(_)),
             "time stands still"
         );
         assert!(s.finish(0).unwrap().is_none());
@@ -405,17 +523,55 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_request_gets_the_first_answer_without_a_second_call() {
+        let s = service();
+        let first = s.call(&get_peer_state(1));
+        assert!(!first.repeat);
+        assert!(matches!(first.answer, Answer::Succeeded(_)));
+        // Called again, the second reading of the interval would be pending:
+        // the repeat is the first answer, not a second call.
+        let again = s.call(&get_peer_state(1));
+        assert!(again.repeat);
+        assert_eq!(again.answer, first.answer);
+        // A pending call repeated: pending, then, once resolved, the resolution.
+        let mut pending_call = get_peer_state(2);
+        pending_call.waiting = Vec::new();
+        let Answer::Pending(pending) = s.call(&pending_call).answer else {
+            panic!("pending expected")
+        };
+        assert!(matches!(s.call(&pending_call).answer, Answer::Pending(_)));
+        assert!(!s.advance(10_000).unwrap());
+        let resolved = pending.answer().expect("resolved at the next interval");
+        let repeated = s.call(&pending_call);
+        assert!(repeated.repeat);
+        assert_eq!(repeated.answer, resolved);
+        // A later call that says the peer still waits for 2 keeps its answer;
+        // one that does not lets the service forget it.
+        let mut third = get_peer_state(3);
+        third.waiting = vec![2];
+        let _ = s.call(&third);
+        assert_eq!(s.call(&pending_call).answer, resolved);
+        let _ = s.call(&get_peer_state(4));
+        assert!(matches!(s.call(&pending_call).answer, Answer::Error(e) if e.contains("forgotten")));
+        // A restarted peer's calls start afresh; its earlier run's are refused.
+        let mut restarted = get_peer_state(1);
+        restarted.run = 2;
+        assert!(!s.call(&restarted).repeat);
+        assert!(matches!(s.call(&get_peer_state(5)).answer, Answer::Error(e) if e.contains("restarted")));
+    }
+
+    #[test]
     fn bad_calls_are_errors() {
         let s = service();
         let mut call = get_peer_state(1);
-        call.v = 2;
-        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("version 2")));
+        call.v = 1;
+        assert!(matches!(s.call(&call).answer, Answer::Error(e) if e.contains("version 1")));
         let mut call = get_peer_state(1);
         call.name = "nosuch".into();
-        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a VMM constraint")));
+        assert!(matches!(s.call(&call).answer, Answer::Error(e) if e.contains("not a VMM constraint")));
         let mut call = get_peer_state(1);
         call.peer = "pm9".into();
-        assert!(matches!(s.call(&call), Answer::Error(e) if e.contains("not a PM")));
+        assert!(matches!(s.call(&call).answer, Answer::Error(e) if e.contains("not a PM")));
         let json = serde_json::to_string(&CallReply::Failed).unwrap();
         assert_eq!(json, r#""failed""#);
     }

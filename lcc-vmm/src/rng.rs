@@ -11,6 +11,12 @@ impl Rng {
         Rng(seed)
     }
 
+    /// The generator's state: [`Rng::new`] with it continues the sequence
+    /// (the state passes between processes taking turns with one generator).
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -83,3 +83,39 @@ fn the_same_seed_gives_the_same_run() {
     assert_eq!(a.report, b.report);
     assert_eq!(a.steps, b.steps);
 }
+
+#[test]
+fn a_recorded_run_is_the_same_run_and_its_schedule_counts_its_steps() {
+    use lcc_vmm::interpreted::run_policy_recording;
+    use lcc_vmm::schedule::Entry;
+    let build = || {
+        let dc = ClusterSpec::figure3().build(SimConfig::default(), 2);
+        VmmConstraints::new(dc, ConstraintConfig::default())
+    };
+    let run_config = RunConfig {
+        rounds: 20,
+        ..RunConfig::default()
+    };
+    let model = model("load-balancing.lcc");
+    let plain = run_policy(&model, build(), &run_config, 2, safe).unwrap();
+    let recorded = run_policy_recording(&model, build(), &run_config, 2, safe).unwrap();
+    assert!(plain.schedule.is_none());
+    assert_eq!(recorded.report, plain.report, "recording does not change the run");
+    let schedule = recorded.schedule.expect("recorded");
+    assert_eq!(schedule.pick_seed, 2);
+    assert_eq!(schedule.peers.len(), ClusterSpec::figure3().pms);
+    let fired = schedule
+        .entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Attempt { fired: true, .. }))
+        .count();
+    assert_eq!(fired as u64, recorded.steps, "one `+ID` per step");
+    assert!(schedule.entries.contains(&Entry::Idle));
+    assert!(
+        schedule
+            .entries
+            .iter()
+            .all(|e| matches!(e, Entry::Idle)
+                || matches!(e, Entry::Attempt { peer, .. } if schedule.peers.contains(peer)))
+    );
+}

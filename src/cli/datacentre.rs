@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::EXIT_USAGE;
+use super::nats_connection::NatsConnectionArgs;
 use super::simulate::Goal;
 
 pub const EXAMPLES: &str = "\
@@ -20,6 +21,11 @@ Examples:
   lcc datacentre --nats nats://10.0.0.1:4222 --hosts hosts.toml
   # then, one per [[host]] of hosts.toml, named after it, e.g. on each host:
   lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
+
+  # the in-process run's end state, VM by VM (deterministic mode):
+  lcc simulate stdlib/vmm/load-balancing.lcc --pms 15 --vms 50 --seed 3 --rounds 60 --schedule run.json
+  lcc datacentre --nats nats://10.0.0.1:4222 --pms 15 --vms 50 --seed 3 --rounds 60 --schedule run.json
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm0 --role pm --nats nats://10.0.0.1:4222 --datacentre --conducted
 
 The simulator is the same seeded cluster as `lcc simulate`; with --hosts the
 service connects to the libvirt hosts of the hosts file (docs/vmm-hosts.md:
@@ -37,9 +43,9 @@ Exit status: 0 when stopped after the end of the rounds, 1 when stopped before,
 /// Arguments of `lcc datacentre`.
 #[derive(Debug, Args)]
 pub struct DatacentreArgs {
-    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
-    #[arg(long, value_name = "URL")]
-    nats: String,
+    /// The server, credentials and TLS (as for `lcc peer`).
+    #[command(flatten)]
+    connection: NatsConnectionArgs,
     /// Serve the libvirt hosts of this hosts file (as `lcc run --vmm libvirt
     /// --hosts`), on real time, instead of a simulated datacentre.
     #[arg(long, value_name = "FILE")]
@@ -71,6 +77,12 @@ pub struct DatacentreArgs {
     /// Also write the placement at the end to this file, as JSON.
     #[arg(long, value_name = "FILE")]
     placement: Option<PathBuf>,
+    /// Replay this schedule of an in-process run (`lcc simulate --schedule`,
+    /// same --pms, --vms, --seed, --rounds, --goal) with `lcc peer
+    /// --conducted` processes, turn by turn, instead of letting simulated time
+    /// run on the wall clock: the run then ends as the in-process one did.
+    #[arg(long, value_name = "FILE", conflicts_with = "hosts")]
+    schedule: Option<PathBuf>,
 }
 
 fn usage_error(message: &str) -> u8 {
@@ -128,17 +140,27 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
     run_config: &lcc_vmm::driver::RunConfig,
     ms_per_second: u64,
 ) -> u8 {
+    use std::collections::BTreeMap;
     use std::io::Write;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use futures_util::StreamExt;
     use lcc_eval::Answer;
-    use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution};
+    use lcc_vmm::remote::{CallReply, CallRequest, ConstraintService, REMOTE_VERSION, Resolution, Served};
 
     use super::{EXIT_FINDINGS, EXIT_OK};
 
     let vm_count = constraints.datacentre().vm_count();
+    let schedule = match args
+        .schedule
+        .as_deref()
+        .map(lcc_vmm::schedule::Schedule::read)
+        .transpose()
+    {
+        Ok(schedule) => schedule,
+        Err(message) => return usage_error(&message),
+    };
     let service = match ConstraintService::new(constraints, run_config) {
         Ok(service) => Arc::new(service),
         Err(e) => return usage_error(&e.to_string()),
@@ -147,6 +169,18 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(pms) => pms,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let Some(schedule) = &schedule
+        && schedule.peers != pms
+    {
+        return usage_error(&format!(
+            "the schedule's peers ({}) are not this datacentre's PMs ({}): use the --pms of the recorded run",
+            schedule.peers.join(", "),
+            pms.join(", ")
+        ));
+    }
+    let conducting = schedule.is_some();
+    // Resolutions published and not yet taken in by a conducted peer, by peer.
+    let resolved_for: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -155,12 +189,21 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("start the I/O runtime: {e}")),
     };
+    // Replies to the conductor's turns come back under `_INBOX.datacentre.`;
+    // the service announces nothing (no heartbeat).
+    let options = match args
+        .connection
+        .options(Some("_INBOX.datacentre".into()), Duration::ZERO)
+    {
+        Ok(options) => options,
+        Err(message) => return usage_error(&message),
+    };
+    let counts = Arc::new(CallCounts::default());
     let served = runtime.block_on(async {
-        let client = async_nats::ConnectOptions::new()
-            .name("lcc datacentre")
-            .connect(args.nats.as_str())
+        let client = lcc_eval::nats::connect(&options, "lcc datacentre")
             .await
-            .map_err(|e| format!("connect to the NATS server: {e}"))?;
+            .map_err(|e| e.to_string())?
+            .client;
         let mut calls = client
             .subscribe("lcc.vmm.call.*")
             .await
@@ -171,11 +214,16 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
             .map_err(|e| format!("subscribe: {e}"))?;
         client.flush().await.map_err(|e| format!("subscribe: {e}"))?;
         eprintln!(
-            "datacentre ready: {} PMs ({} ... {}), {} VMs; time starts when every PM's peer has called",
+            "datacentre ready: {} PMs ({} ... {}), {} VMs; {}",
             pms.len(),
             pms.first().map_or("", String::as_str),
             pms.last().map_or("", String::as_str),
-            vm_count
+            vm_count,
+            if conducting {
+                "the replay starts when every PM's peer answers its first turn"
+            } else {
+                "time starts when every PM's peer has called"
+            }
         );
         // The constraint list.
         let list = serde_json::to_vec(&service.constraints()).expect("the list serialises");
@@ -204,25 +252,39 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
                     .await;
             }
         });
-        // Calls: the subject names the caller, which must be the peer the call claims.
+        // Calls: the subject names the caller, which must be the peer the call
+        // claims. A repeated request gets its first answer again (its
+        // resolution, if any, is already on its way).
         let answering = service.clone();
         let replier = client.clone();
+        let counting = counts.clone();
+        let resolved_for = resolved_for.clone();
         tokio::spawn(async move {
             while let Some(message) = calls.next().await {
                 let Some(reply) = message.reply.clone() else { continue };
                 let sender = message.subject.as_str().rsplit('.').next().unwrap_or("").to_string();
-                let (answer, call) = match serde_json::from_slice::<CallRequest>(&message.payload) {
-                    Ok(call) if call.peer == sender => (answering.call(&call), Some(call)),
+                let (answer, new_call) = match serde_json::from_slice::<CallRequest>(&message.payload) {
+                    Ok(call) if call.peer == sender => {
+                        let Served { answer, repeat } = answering.call(&call);
+                        counting.count(repeat);
+                        (answer, (!repeat).then_some(call))
+                    }
                     Ok(call) => (
                         Answer::Error(format!("a call on {} claims peer {}", message.subject, call.peer)),
                         None,
                     ),
                     Err(e) => (Answer::Error(format!("a malformed call: {e}")), None),
                 };
-                if let (Answer::Pending(pending), Some(call)) = (&answer, call) {
+                if let (Answer::Pending(pending), Some(call)) = (&answer, new_call) {
                     let resolved = resolved.clone();
                     let waiting = pending.clone();
+                    let resolved_for = resolved_for.clone();
                     pending.on_ready(Box::new(move || {
+                        *resolved_for
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(call.peer.clone())
+                            .or_default() += 1;
                         let _ = resolved.send((call.peer, call.token, waiting));
                     }));
                 }
@@ -236,30 +298,39 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         Ok(client) => client,
         Err(message) => return usage_error(&message),
     };
-    // The clock, on a thread of its own; `done` says when the rounds are over.
+    // The clock (or the conductor), on a thread of its own; `done` says when
+    // the rounds are over.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
     let clock = service.clone();
     let expected = pms.len();
-    std::thread::spawn(move || {
-        while clock.callers() < expected {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        eprintln!("every PM's peer has called: the rounds start");
-        if let Err(e) = clock.start() {
-            let _ = done_tx.send(Err(e.to_string()));
-            return;
-        }
-        let (start, from) = (Instant::now(), clock.now());
-        let result = loop {
-            let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;
-            match clock.advance(target) {
-                Ok(true) => break Ok(()),
-                Ok(false) => std::thread::sleep(Duration::from_millis(1)),
-                Err(e) => break Err(e.to_string()),
+    if let Some(schedule) = schedule {
+        let (client, io) = (client.clone(), runtime.handle().clone());
+        std::thread::spawn(move || {
+            let replayed = super::conducted::replay(&schedule, &clock, &client, &io, &resolved_for);
+            let _ = done_tx.send(replayed);
+        });
+    } else {
+        std::thread::spawn(move || {
+            while clock.callers() < expected {
+                std::thread::sleep(Duration::from_millis(5));
             }
-        };
-        let _ = done_tx.send(result);
-    });
+            eprintln!("every PM's peer has called: the rounds start");
+            if let Err(e) = clock.start() {
+                let _ = done_tx.send(Err(e.to_string()));
+                return;
+            }
+            let (start, from) = (Instant::now(), clock.now());
+            let result = loop {
+                let target = from + (start.elapsed().as_millis() as u64) * 1000 / ms_per_second;
+                match clock.advance(target) {
+                    Ok(true) => break Ok(()),
+                    Ok(false) => std::thread::sleep(Duration::from_millis(1)),
+                    Err(e) => break Err(e.to_string()),
+                }
+            };
+            let _ = done_tx.send(result);
+        });
+    }
     let signals = {
         use tokio::signal::unix::{SignalKind, signal};
         let _context = runtime.enter();
@@ -310,7 +381,19 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
             return EXIT_USAGE;
         }
     }
+    let last_calls = || {
+        let calls: Vec<String> = service
+            .last_calls()
+            .iter()
+            .map(|(peer, at)| format!("{peer} {at}"))
+            .collect();
+        eprintln!(
+            "{counts}; latest call of each peer (datacentre time, ms): {}",
+            calls.join(", ")
+        );
+    };
     if !reached_end {
+        last_calls();
         eprintln!("stopped before the end of the rounds");
         return EXIT_FINDINGS;
     }
@@ -322,5 +405,36 @@ fn serve<D: lcc_vmm::datacentre::Datacentre + Send + 'static>(
         }
     });
     drop(client);
+    last_calls();
     EXIT_OK
+}
+
+/// How many calls the service answered, and how many requests were repeats
+/// (a peer asked again, not having had the reply).
+#[cfg(feature = "nats")]
+#[derive(Default)]
+struct CallCounts {
+    calls: std::sync::atomic::AtomicU64,
+    repeats: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(feature = "nats")]
+impl CallCounts {
+    fn count(&self, repeat: bool) {
+        let which = if repeat { &self.repeats } else { &self.calls };
+        which.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(feature = "nats")]
+impl std::fmt::Display for CallCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::sync::atomic::Ordering::Relaxed;
+        write!(
+            f,
+            "calls: {} answered, {} repeated requests answered again from memory",
+            self.calls.load(Relaxed),
+            self.repeats.load(Relaxed)
+        )
+    }
 }

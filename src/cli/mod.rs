@@ -1,11 +1,14 @@
 //! The `lcc` command line: argument parsing and dispatch to one module per command.
 
 mod check;
+#[cfg(feature = "nats")]
+mod conducted;
 mod datacentre;
 mod files;
 mod fmt;
 mod lsp;
 mod model_file;
+mod nats_connection;
 mod peer;
 mod run;
 mod run_vmm;

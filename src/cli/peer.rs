@@ -3,10 +3,13 @@
 //! `docs/distributed.md`). Needs the `nats` cargo feature.
 
 use std::path::PathBuf;
+#[cfg(feature = "nats")]
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
 use super::EXIT_USAGE;
+use super::nats_connection::NatsConnectionArgs;
 
 pub const EXAMPLES: &str = "\
 Examples (one per host; the same model and facts everywhere):
@@ -15,6 +18,7 @@ Examples (one per host; the same model and facts everywhere):
   LCC_NATS_PASSWORD=secret lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --user pm1
   lcc peer policy.lcc --id pm1 --role idle --nats tls://nats.example:4222 --nkey pm1.nk --tls-ca ca.pem
   lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --seed 3
+  lcc peer stdlib/vmm/load-balancing.lcc --id pm3 --role pm --nats nats://10.0.0.1:4222 --datacentre --conducted
 
 The server needs JetStream (nats-server -js). The peer announces the roles it
 plays, receives from its durable inbox, prints its trace when it ends and
@@ -38,30 +42,9 @@ pub struct PeerArgs {
     /// The role it starts in, e.g. `idle` or `underloaded(80)`.
     #[arg(long, value_name = "ROLE")]
     role: String,
-    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
-    #[arg(long, value_name = "URL")]
-    nats: String,
-    /// NATS user name; the password is read from the environment variable
-    /// `LCC_NATS_PASSWORD`.
-    #[arg(long, value_name = "USER", conflicts_with_all = ["nkey", "creds"])]
-    user: Option<String>,
-    /// A file holding this peer's NATS nkey seed (`SU...`, as `nk -gen user` writes it).
-    #[arg(long, value_name = "FILE", conflicts_with = "creds")]
-    nkey: Option<PathBuf>,
-    /// A NATS credentials file (user JWT and nkey seed).
-    #[arg(long, value_name = "FILE")]
-    creds: Option<PathBuf>,
-    /// PEM file of the certificate authorities that sign the server's
-    /// certificate (TLS is required then).
-    #[arg(long, value_name = "FILE")]
-    tls_ca: Option<PathBuf>,
-    /// PEM file of this peer's client certificate, for servers that verify
-    /// clients (with --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// PEM file of the client certificate's private key (with --tls-cert).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    /// The server, credentials and TLS.
+    #[command(flatten)]
+    connection: NatsConnectionArgs,
     /// A facts file scripting constraints (repeatable; later files take precedence).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,
@@ -72,8 +55,13 @@ pub struct PeerArgs {
     datacentre: bool,
     /// Seed of the random pick of a recipient for a send to an unbound Id
     /// (without it: the lowest Id).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "conducted")]
     seed: Option<u64>,
+    /// Step only on the turns of the conductor, `lcc datacentre --schedule`,
+    /// which replays an in-process run's schedule: the peers then reach the
+    /// same end state as that run.
+    #[arg(long, requires = "datacentre")]
+    conducted: bool,
     /// How often the peer re-announces its roles, in milliseconds (directory
     /// entries expire after three missed announcements).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
@@ -97,7 +85,7 @@ pub fn run(_: PeerArgs) -> u8 {
 pub fn run(args: PeerArgs) -> u8 {
     use std::io::Write;
 
-    use lcc_eval::nats::{NatsAuth, NatsOptions, NatsTls, NatsTransport};
+    use lcc_eval::nats::NatsTransport;
     use lcc_eval::node::{Node, NodeEnd};
     use lcc_eval::parse_peers;
 
@@ -112,33 +100,10 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(spec) => spec,
         Err(e) => return usage_error(&format!("--role/--id: {}", e.message)),
     };
-    let auth = if let Some(user) = args.user {
-        match std::env::var("LCC_NATS_PASSWORD") {
-            Ok(password) => NatsAuth::Password { user, password },
-            Err(_) => return usage_error("--user needs the password in the environment variable LCC_NATS_PASSWORD"),
-        }
-    } else if let Some(path) = args.nkey {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match text.split_whitespace().find(|word| word.starts_with("SU")) {
-                Some(seed) => NatsAuth::Nkey(seed.to_string()),
-                None => return usage_error(&format!("--nkey {}: no user seed (SU...) in the file", path.display())),
-            },
-            Err(e) => return usage_error(&format!("--nkey {}: {e}", path.display())),
-        }
-    } else if let Some(path) = args.creds {
-        NatsAuth::CredentialsFile(path)
-    } else {
-        NatsAuth::Anonymous
-    };
-    let options = NatsOptions {
-        url: args.nats.clone(),
-        auth,
-        tls: NatsTls {
-            ca: args.tls_ca,
-            client: args.tls_cert.zip(args.tls_key),
-        },
-        inbox_prefix: Some(format!("_INBOX.{}", me.id)),
-        heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(10)),
+    let heartbeat = std::time::Duration::from_millis(args.heartbeat_ms.max(10));
+    let options = match args.connection.options(Some(format!("_INBOX.{}", me.id)), heartbeat) {
+        Ok(options) => options,
+        Err(message) => return usage_error(&message),
     };
     let transport = match NatsTransport::connect(&options) {
         Ok(t) => t,
@@ -146,7 +111,7 @@ pub fn run(args: PeerArgs) -> u8 {
     };
     let mut base = lcc_eval::Providers::with_builtins();
     if args.datacentre {
-        match super::vmm_remote::providers(transport.client(), me.id.name()) {
+        match super::vmm_remote::providers(transport.client(), transport.connections(), me.id.name()) {
             Ok(vmm) => base.extend(&vmm),
             Err(message) => return usage_error(&message),
         };
@@ -155,9 +120,19 @@ pub fn run(args: PeerArgs) -> u8 {
         Ok(providers) => providers,
         Err(message) => return usage_error(&message),
     };
+    let client = transport.client();
     let mut node = Node::new(&model, providers, transport);
     if let Some(seed) = args.seed {
         node = node.pick(SeededPick::new(seed, me.id.name()));
+    }
+    if args.conducted {
+        // The conductor passes the one generator of picks from turn to turn.
+        let pick = Arc::new(Mutex::new(lcc_vmm::rng::Rng::new(0)));
+        node = node.pick(SeededPick(pick.clone()));
+        match super::conducted::follow(client, me.id.name(), node.turn_handle(), pick) {
+            Ok(reporter) => node = node.conducted(reporter),
+            Err(message) => return usage_error(&message),
+        }
     }
     if let Some(secs) = args.max_time {
         match std::time::Duration::try_from_secs_f64(secs) {
@@ -197,17 +172,18 @@ pub fn run(args: PeerArgs) -> u8 {
 }
 
 /// A send to an unbound Id goes to a candidate drawn at random, from a
-/// generator seeded with `--seed` and the peer's Id.
+/// generator seeded with `--seed` and the peer's Id (or, conducted, from the
+/// one generator whose state comes with each turn).
 #[cfg(feature = "nats")]
-struct SeededPick(std::sync::Mutex<lcc_vmm::rng::Rng>);
+struct SeededPick(Arc<Mutex<lcc_vmm::rng::Rng>>);
 
 #[cfg(feature = "nats")]
 impl SeededPick {
     fn new(seed: u64, id: &str) -> SeededPick {
         let id = id.bytes().fold(0u64, |h, b| lcc_vmm::rng::mix(h ^ u64::from(b)));
-        SeededPick(std::sync::Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
+        SeededPick(Arc::new(Mutex::new(lcc_vmm::rng::Rng::new(lcc_vmm::rng::mix(
             seed ^ id,
-        ))))
+        )))))
     }
 }
 

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use lcc_eval::RunEnd;
 use lcc_vmm::constraints::{ConstraintConfig, VmmConstraints};
 use lcc_vmm::driver::RunConfig;
-use lcc_vmm::interpreted::run_policy;
+use lcc_vmm::interpreted::{run_policy, run_policy_recording};
 use lcc_vmm::placement::Placement;
 use lcc_vmm::plot;
 use lcc_vmm::sim::SimConfig;
@@ -68,6 +68,11 @@ pub struct SimulateArgs {
     /// Write where every VM runs at the end, each PM's power and load, as JSON.
     #[arg(long, value_name = "FILE")]
     placement: Option<PathBuf>,
+    /// Write the run's schedule (every attempt to step a peer, and when time
+    /// passed) as JSON, for `lcc datacentre --schedule` to replay with one
+    /// `lcc peer` process per PM (docs/distributed.md).
+    #[arg(long, value_name = "FILE")]
+    schedule: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,17 +135,30 @@ pub fn run(args: SimulateArgs) -> u8 {
     };
     let mut placement = None;
     let want_placement = args.placement.is_some();
-    let run = match run_policy(&model, VmmConstraints::new(dc, config), &run_config, args.seed, |c| {
+    let after_step = |c: &mut VmmConstraints<_>| {
         if want_placement {
             placement = Some(Placement::of(c.datacentre(), &c.config().thresholds)?);
         }
         Ok(())
-    }) {
+    };
+    let constraints = VmmConstraints::new(dc, config);
+    let run = if args.schedule.is_some() {
+        run_policy_recording(&model, constraints, &run_config, args.seed, after_step)
+    } else {
+        run_policy(&model, constraints, &run_config, args.seed, after_step)
+    };
+    let run = match run {
         Ok(run) => run,
         Err(e) => return usage_error(&e.to_string()),
     };
     if let (Some(path), Some(placement)) = (&args.placement, &placement) {
         let json = serde_json::to_string_pretty(placement).map_err(|e| e.to_string());
+        if let Err(e) = json.and_then(|json| std::fs::write(path, json + "\n").map_err(|e| e.to_string())) {
+            return usage_error(&format!("cannot write `{}`: {e}", path.display()));
+        }
+    }
+    if let (Some(path), Some(schedule)) = (&args.schedule, &run.schedule) {
+        let json = serde_json::to_string(schedule).map_err(|e| e.to_string());
         if let Err(e) = json.and_then(|json| std::fs::write(path, json + "\n").map_err(|e| e.to_string())) {
             return usage_error(&format!("cannot write `{}`: {e}", path.display()));
         }

@@ -34,27 +34,63 @@ impl Server {
 
     /// Starts a server that lets in `users` only (password `pw-USER`), each
     /// confined by [`peer_permissions`]: a peer cannot pose as another or read
-    /// another's inbox.
+    /// another's inbox. User `datacentre`, if listed, gets the service's
+    /// permissions ([`datacentre_subjects`]).
     pub fn start_secured(name: &str, users: &[&str]) -> Server {
         let users: Vec<String> = users
             .iter()
             .map(|u| {
-                format!(
-                    r#"{{user: "{u}", password: "pw-{u}", permissions: {}}}"#,
+                let permissions = if *u == "datacentre" {
+                    permissions(datacentre_subjects(), true)
+                } else {
                     peer_permissions(u)
-                )
+                };
+                format!(r#"{{user: "{u}", password: "pw-{u}", permissions: {permissions}}}"#)
             })
             .collect();
         Server::start_configured(name, &users, None)
     }
 
+    /// Starts a server in operator (JWT) mode: it trusts `operator` and knows
+    /// its accounts' JWTs (a memory resolver); users log in with credentials
+    /// files ([`Operator::creds`]).
+    pub fn start_operator(name: &str, operator: &Operator) -> Server {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("lcc-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let operator_jwt = dir.join("operator.jwt");
+        std::fs::write(&operator_jwt, &operator.jwt).unwrap();
+        let config = dir.join("server.conf");
+        let text = format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: \"{}\" }}\noperator: \"{}\"\n\
+             system_account: \"{}\"\nresolver: MEMORY\nresolver_preload: {{\n  {}: \"{}\"\n  {}: \"{}\"\n}}\n",
+            dir.join("js").display(),
+            operator_jwt.display(),
+            operator.system.public_key(),
+            operator.account.public_key(),
+            operator.account_jwt,
+            operator.system.public_key(),
+            operator.system_jwt,
+        );
+        std::fs::write(&config, text).unwrap();
+        Server::launch(port, dir, Some(config))
+    }
+
     /// Starts a server that requires TLS (certificate and key files `tls`)
     /// and lets in the nkeys `users` only, `(peer Id, public key)`, each
-    /// confined by [`peer_permissions`].
+    /// confined by [`peer_permissions`] (`datacentre`: the service's).
     pub fn start_tls_nkeys(name: &str, users: &[(&str, String)], tls: (&Path, &Path)) -> Server {
         let users: Vec<String> = users
             .iter()
-            .map(|(id, key)| format!(r#"{{nkey: "{key}", permissions: {}}}"#, peer_permissions(id)))
+            .map(|(id, key)| {
+                let permissions = if *id == "datacentre" {
+                    permissions(datacentre_subjects(), true)
+                } else {
+                    peer_permissions(id)
+                };
+                format!(r#"{{nkey: "{key}", permissions: {permissions}}}"#)
+            })
             .collect();
         let mut server = Server::start_configured(name, &users, Some(tls));
         server.url = server.url.replace("nats://", "tls://");
@@ -118,17 +154,27 @@ impl Server {
             }
             assert!(started.elapsed() < Duration::from_secs(20), "nats-server did not start");
         }
-        // Keep draining the log so that the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep draining the log so that the server never blocks on a full pipe
+        // (and show it with LCC_DEBUG_NATS=1).
+        std::thread::spawn(move || {
+            for l in lines {
+                if std::env::var("LCC_DEBUG_NATS").is_ok() {
+                    eprintln!("nats-server: {}", l.unwrap_or_default());
+                }
+            }
+        });
     }
 }
 
-/// The permissions of peer `id`, as docs/distributed.md gives them: publish on
-/// its own inbox subjects (`lcc.inbox.*.ID`) and directory subject, use the
-/// JetStream API for the inbox stream and its own consumer `peer_ID` only, and
-/// subscribe only to the directory and its own reply subjects (`_INBOX.ID.>`).
-pub fn peer_permissions(id: &str) -> String {
-    let publish = [
+/// The subjects peer `id` may publish on and subscribe to, as
+/// docs/distributed.md gives them: publish on its own inbox subjects
+/// (`lcc.inbox.*.ID`) and directory subject, use the JetStream API for the
+/// inbox stream and its own consumer `peer_ID` only, call the datacentre
+/// service as itself; subscribe only to the directory, its own reply subjects
+/// (`_INBOX.ID.>`), its own datacentre answers and its own turns (a
+/// conducted peer, which also needs to reply: `allow_responses`).
+pub fn peer_subjects(id: &str) -> (Vec<String>, Vec<String>) {
+    let publish = vec![
         format!("lcc.inbox.*.{id}"),
         format!("lcc.dir.{id}"),
         "$JS.API.INFO".into(),
@@ -139,14 +185,162 @@ pub fn peer_permissions(id: &str) -> String {
         format!("$JS.API.CONSUMER.CREATE.LCC_INBOX.peer_{id}.lcc.inbox.{id}.*"),
         format!("$JS.API.CONSUMER.MSG.NEXT.LCC_INBOX.peer_{id}"),
         format!("$JS.ACK.LCC_INBOX.peer_{id}.>"),
+        format!("lcc.vmm.call.{id}"),
+        "lcc.vmm.constraints".into(),
     ];
-    let subscribe = ["lcc.dir.*".to_string(), format!("_INBOX.{id}.>")];
+    let subscribe = vec![
+        "lcc.dir.*".to_string(),
+        format!("_INBOX.{id}.>"),
+        format!("lcc.vmm.answer.{id}"),
+        format!("lcc.turn.{id}"),
+    ];
+    (publish, subscribe)
+}
+
+/// The subjects the datacentre service may publish on and subscribe to: it
+/// takes every peer's calls and the constraint list requests, publishes
+/// resolutions, gives conducted peers their turns and reads their replies
+/// (`_INBOX.datacentre.>`), and replies to requests (the server's
+/// `allow_responses`).
+pub fn datacentre_subjects() -> (Vec<String>, Vec<String>) {
+    (
+        vec!["lcc.vmm.answer.*".into(), "lcc.turn.*".into()],
+        vec![
+            "lcc.vmm.call.*".into(),
+            "lcc.vmm.constraints".into(),
+            "_INBOX.datacentre.>".into(),
+        ],
+    )
+}
+
+/// Server configuration permissions allowing `(publish, subscribe)`, and
+/// replies to requests if `responses`.
+pub fn permissions((publish, subscribe): (Vec<String>, Vec<String>), responses: bool) -> String {
     let list = |items: &[String]| items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ");
+    let responses = if responses { ", allow_responses: true" } else { "" };
     format!(
-        "{{publish: {{allow: [{}]}}, subscribe: {{allow: [{}]}}}}",
+        "{{publish: {{allow: [{}]}}, subscribe: {{allow: [{}]}}{responses}}}",
         list(&publish),
         list(&subscribe)
     )
+}
+
+/// The permissions of peer `id` ([`peer_subjects`], replies allowed).
+pub fn peer_permissions(id: &str) -> String {
+    permissions(peer_subjects(id), true)
+}
+
+/// A NATS operator with one account for the peers and the service (JetStream
+/// enabled) and a system account, as `nsc` would make them: the JWTs are
+/// signed with the nkeys (ed25519) of their issuers.
+pub struct Operator {
+    /// The operator's JWT (self-signed).
+    pub jwt: String,
+    /// The account of the peers and the service.
+    pub account: nkeys::KeyPair,
+    /// Its JWT, signed by the operator.
+    pub account_jwt: String,
+    /// The system account.
+    pub system: nkeys::KeyPair,
+    /// Its JWT, signed by the operator.
+    pub system_jwt: String,
+}
+
+/// A JWT with claims `nats` for `subject`, issued and signed by `issuer`
+/// (header and claims as the NATS JWT v2 library writes them).
+fn signed_jwt(issuer: &nkeys::KeyPair, subject: &str, name: &str, nats: serde_json::Value) -> String {
+    use data_encoding::{BASE32_NOPAD, BASE64URL_NOPAD};
+    use sha2::Digest;
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut claims = serde_json::json!({
+        "jti": "", "iat": iat, "iss": issuer.public_key(), "name": name, "sub": subject, "nats": nats
+    });
+    // The JWT's Id: the hash of the claims without it.
+    let hash = sha2::Sha512_256::digest(serde_json::to_vec(&claims).unwrap());
+    claims["jti"] = BASE32_NOPAD.encode(&hash).into();
+    let header = BASE64URL_NOPAD.encode(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
+    let body = BASE64URL_NOPAD.encode(&serde_json::to_vec(&claims).unwrap());
+    let signed = format!("{header}.{body}");
+    let signature = issuer.sign(signed.as_bytes()).unwrap();
+    format!("{signed}.{}", BASE64URL_NOPAD.encode(&signature))
+}
+
+impl Operator {
+    /// A fresh operator, account and system account.
+    pub fn new() -> Operator {
+        let key = nkeys::KeyPair::new_operator();
+        let jwt = signed_jwt(
+            &key,
+            &key.public_key(),
+            "lcc-test",
+            serde_json::json!({"type": "operator", "version": 2}),
+        );
+        let account_claims = |jetstream: bool| {
+            let mut limits = serde_json::json!({
+                "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+                "wildcards": true, "conn": -1, "leaf": -1
+            });
+            if jetstream {
+                for (k, v) in [
+                    ("mem_storage", -1),
+                    ("disk_storage", -1),
+                    ("streams", -1),
+                    ("consumer", -1),
+                ] {
+                    limits[k] = v.into();
+                }
+            }
+            serde_json::json!({"limits": limits, "default_permissions": {}, "type": "account", "version": 2})
+        };
+        let account = nkeys::KeyPair::new_account();
+        let account_jwt = signed_jwt(&key, &account.public_key(), "lcc", account_claims(true));
+        let system = nkeys::KeyPair::new_account();
+        let system_jwt = signed_jwt(&key, &system.public_key(), "SYS", account_claims(false));
+        Operator {
+            jwt,
+            account,
+            account_jwt,
+            system,
+            system_jwt,
+        }
+    }
+
+    /// Writes the credentials file of a new user `name` of the account, in
+    /// `dir`, allowed `(publish, subscribe)` and replies to requests if
+    /// `responses`; returns its path.
+    pub fn creds(
+        &self,
+        dir: &Path,
+        name: &str,
+        (publish, subscribe): (Vec<String>, Vec<String>),
+        responses: bool,
+    ) -> PathBuf {
+        let user = nkeys::KeyPair::new_user();
+        let mut nats = serde_json::json!({
+            "pub": {"allow": publish}, "sub": {"allow": subscribe},
+            "subs": -1, "data": -1, "payload": -1, "type": "user", "version": 2
+        });
+        if responses {
+            nats["resp"] = serde_json::json!({"max": 1, "ttl": 0});
+        }
+        let token = signed_jwt(&self.account, &user.public_key(), name, nats);
+        let text = format!(
+            "-----BEGIN NATS USER JWT-----\n{token}\n------END NATS USER JWT------\n\n\
+             ************************* IMPORTANT *************************\n\
+             NKEY Seed printed below can be used to sign and prove identity.\n\
+             NKEYs are sensitive and should be treated as secrets.\n\n\
+             -----BEGIN USER NKEY SEED-----\n{}\n------END USER NKEY SEED------\n\n\
+             *************************************************************\n",
+            user.seed().unwrap()
+        );
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join(format!("{name}.creds"));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
 }
 
 /// A certificate authority and a server certificate for `127.0.0.1` and
@@ -459,4 +653,84 @@ pub fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String
         }
     });
     rx
+}
+
+/// A run of `lcc datacentre` and one `lcc peer --datacentre` process per PM
+/// (`pm0`, `pm1`, ...) playing `pm` in `policy`; children are killed on drop.
+pub struct DatacentreRun {
+    /// The service (first) and the peers.
+    pub children: Children,
+    /// The service's standard output, line by line.
+    pub report: mpsc::Receiver<String>,
+    /// The service's standard error, line by line.
+    pub log: mpsc::Receiver<String>,
+    /// The folder holding each peer's standard error, `pmN.err`.
+    pub logs: PathBuf,
+}
+
+impl DatacentreRun {
+    /// Starts `lcc datacentre --nats URL` with `service` (its arguments and
+    /// environment added), waits until it is ready, then `pms` peers `lcc peer
+    /// POLICY --id pmN --role pm --nats URL --heartbeat-ms 200 --datacentre`,
+    /// each with `peer(N, command)` added.
+    pub fn start(
+        name: &str,
+        url: &str,
+        policy: &str,
+        pms: usize,
+        service: impl FnOnce(&mut Command),
+        peer: impl Fn(usize, &mut Command),
+    ) -> DatacentreRun {
+        let mut children = Children(Vec::new());
+        let mut command = lcc();
+        command.args(["datacentre", "--nats", url]);
+        service(&mut command);
+        let mut datacentre = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let report = lines(datacentre.stdout.take().unwrap());
+        let log = lines(datacentre.stderr.take().unwrap());
+        children.0.push(datacentre);
+        let ready = log
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the datacentre starts");
+        assert!(ready.starts_with("datacentre ready"), "{ready}");
+        let logs = std::env::temp_dir().join(format!("lcc-{name}-peers-{}", std::process::id()));
+        std::fs::create_dir_all(&logs).unwrap();
+        for p in 0..pms {
+            let id = format!("pm{p}");
+            let stderr = std::fs::File::create(logs.join(format!("{id}.err"))).unwrap();
+            let mut command = lcc();
+            command
+                .args(["peer", policy, "--id", &id, "--role", "pm", "--nats", url])
+                .args(["--heartbeat-ms", "200", "--datacentre"]);
+            peer(p, &mut command);
+            children
+                .0
+                .push(command.stdout(Stdio::null()).stderr(stderr).spawn().unwrap());
+        }
+        DatacentreRun {
+            children,
+            report,
+            log,
+            logs,
+        }
+    }
+
+    /// The service's report line (`--json`), waiting up to `limit`.
+    pub fn report(&self, limit: Duration) -> serde_json::Value {
+        let line = self.report.recv_timeout(limit).unwrap_or_else(|_| {
+            panic!(
+                "no report; datacentre log: {:?}",
+                self.log.try_iter().collect::<Vec<_>>()
+            )
+        });
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Stops every peer, then the service ([`stop_peers_then_service`]);
+    /// returns the service's log lines after the report.
+    pub fn stop(mut self) -> Vec<String> {
+        stop_peers_then_service(&mut self.children, &self.logs);
+        std::fs::remove_dir_all(&self.logs).unwrap();
+        self.log.iter().collect()
+    }
 }
