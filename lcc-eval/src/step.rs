@@ -988,6 +988,12 @@ impl<'a> Firing<'a> {
                 && s.unify(id, &Term::Atom(self.id))
             {
                 self.subst = s;
+                // The instance holds its slots' values, not variables bound to them
+                // (what renumbering would make of it anyway).
+                let mut vars = vars;
+                for slot in vars.iter_mut() {
+                    *slot = self.subst.resolve(slot);
+                }
                 let env = Arc::new(Instance { clause: cid, vars });
                 if self.trace {
                     self.events.push(Event::RoleEntered {
