@@ -15,7 +15,8 @@ use imbl::shared_ptr::DefaultSharedPtr;
 
 use crate::term::{Term, Var};
 
-/// A hasher for variable numbers (one multiply; the keys are small integers).
+/// A hasher for small integer keys such as variable numbers and atoms (one
+/// multiply per integer written).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VarHasher(u64);
 
@@ -32,6 +33,10 @@ impl Hasher for VarHasher {
 
     fn write_u32(&mut self, n: u32) {
         self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
     }
 
     fn write_u64(&mut self, n: u64) {
