@@ -7,7 +7,9 @@
 //! [`State::start`](crate::State::start) and [`step`](crate::step()) return is
 //! **canonical**: bindings are applied (no substitution is stored) and each peer's
 //! variables are numbered 0, 1, ... in order of appearance, so equal states compare
-//! and hash equal. The role directory is derived from the control trees (a peer
+//! and hash equal ([`step_with`](crate::step_with) without
+//! [`Needs::canonical`](crate::Needs) skips the renumbering; [`State::canonical`]
+//! does it on demand). The role directory is derived from the control trees (a peer
 //! plays the roles of the clause instances its next steps belong to).
 
 use std::hash::{Hash, Hasher};
