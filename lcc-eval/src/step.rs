@@ -821,7 +821,9 @@ impl<'a> Firing<'a> {
         let fired = match &step.kind {
             StepKind::Null => match self.guard(step.guard.as_ref(), env, step.span)? {
                 Some(s) => {
-                    self.subst = s;
+                    if let Some(s) = s {
+                        self.subst = s;
+                    }
                     if self.trace {
                         self.events.push(Event::Null {
                             peer: self.id,
@@ -833,9 +835,10 @@ impl<'a> Firing<'a> {
                 None => None,
             },
             StepKind::Send { message, to } => {
-                let Some(mut s) = self.guard(step.guard.as_ref(), env, step.span)? else {
+                let Some(guarded) = self.guard(step.guard.as_ref(), env, step.span)? else {
                     return Ok(None);
                 };
+                let s = guarded.as_ref().unwrap_or(&self.subst);
                 let role = s.resolve(&instantiate(&to.role, &env.vars));
                 let Some((role_name, _)) = role.name_arity() else {
                     return Err(EvalError::new(
@@ -845,9 +848,10 @@ impl<'a> Firing<'a> {
                     ));
                 };
                 let id = s.resolve(&instantiate(&to.id, &env.vars));
-                let recipient = match &id {
+                // The recipient, and the unbound Id to bind to it.
+                let (recipient, picked_for) = match &id {
                     Term::Atom(a) => match self.state.index_of(*a) {
-                        Some(i) => i,
+                        Some(i) => (i, None),
                         None => {
                             self.waits.push(Wait::NoPeer { id, span: step.span });
                             return Ok(None);
@@ -873,17 +877,23 @@ impl<'a> Firing<'a> {
                                 candidates[k.min(candidates.len() - 1)]
                             }
                         };
-                        s.bind(*v, Term::Atom(self.state.peers[chosen].id));
                         self.picked = Some(chosen);
                         self.candidates = candidates;
-                        chosen
+                        (chosen, Some(*v))
                     }
                     _ => {
                         self.waits.push(Wait::NoPeer { id, span: step.span });
                         return Ok(None);
                     }
                 };
-                let term = s.resolve(&instantiate(message, &env.vars));
+                // The step fires (or errs): its bindings become the firing's.
+                if let Some(s) = guarded {
+                    self.subst = s;
+                }
+                if let Some(v) = picked_for {
+                    self.subst.bind(v, Term::Atom(self.state.peers[recipient].id));
+                }
+                let term = self.subst.resolve(&instantiate(message, &env.vars));
                 if term.size() > self.ctx.limits.max_term_size {
                     return Err(EvalError::new(
                         ErrorKind::TermSize,
@@ -932,15 +942,16 @@ impl<'a> Firing<'a> {
                         span: step.span,
                     });
                 }
-                self.subst = s;
                 Some(done)
             }
             StepKind::Receive { message, from } => self.receive(message, from, step.guard.as_ref(), env, step.span)?,
             StepKind::Call(to) => {
-                let Some(s) = self.guard(step.guard.as_ref(), env, step.span)? else {
+                let Some(guarded) = self.guard(step.guard.as_ref(), env, step.span)? else {
                     return Ok(None);
                 };
-                self.subst = s;
+                if let Some(s) = guarded {
+                    self.subst = s;
+                }
                 let role = self.subst.resolve(&instantiate(&to.role, &env.vars));
                 let Some((name, arity)) = role.name_arity() else {
                     return Err(EvalError::new(
@@ -1075,12 +1086,14 @@ impl<'a> Firing<'a> {
     // ---- constraints ---------------------------------------------------------
 
     /// Solves a step's constraint from the current bindings; records why not.
-    fn guard(&mut self, guard: Option<&Cond>, env: &Env, span: Span) -> Result<Option<Subst>, EvalError> {
+    /// `Some(None)`: there is no constraint (the current bindings stand);
+    /// `Some(Some(s))`: the bindings that satisfy it; `None`: not satisfied now.
+    fn guard(&mut self, guard: Option<&Cond>, env: &Env, span: Span) -> Result<Option<Option<Subst>>, EvalError> {
         let Some(cond) = guard else {
-            return Ok(Some(self.subst.clone()));
+            return Ok(Some(None));
         };
         match self.solve(Some(&Goals { goal: cond, next: None }), env, self.subst.clone())? {
-            Solved::Found(s) => Ok(Some(s)),
+            Solved::Found(s) => Ok(Some(Some(s))),
             Solved::Failed => {
                 self.waits.push(Wait::Failed { span });
                 Ok(None)
