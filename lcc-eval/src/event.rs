@@ -68,6 +68,35 @@ pub enum Wait {
 }
 
 impl Wait {
+    /// The wait with `f` applied to each of its terms.
+    pub fn map_terms(&self, mut f: impl FnMut(&Term) -> Term) -> Wait {
+        match self {
+            Wait::Message {
+                pattern,
+                from_role,
+                from_id,
+                rejected,
+                span,
+            } => Wait::Message {
+                pattern: f(pattern),
+                from_role: *from_role,
+                from_id: f(from_id),
+                rejected: *rejected,
+                span: *span,
+            },
+            Wait::NoPeer { id, span } => Wait::NoPeer { id: f(id), span: *span },
+            Wait::Pending { call, span } => Wait::Pending {
+                call: f(call),
+                span: *span,
+            },
+            Wait::NoClause { role, span } => Wait::NoClause {
+                role: f(role),
+                span: *span,
+            },
+            Wait::NoPlayer { .. } | Wait::Failed { .. } => self.clone(),
+        }
+    }
+
     /// The source span the wait concerns.
     pub fn span(&self) -> Span {
         match self {

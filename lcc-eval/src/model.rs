@@ -12,6 +12,7 @@ use lcc_syntax::ast::{self, CmpOp, RoleKind};
 
 use crate::atom::Atom;
 use crate::error::{ErrorKind, EvalError};
+use crate::subst::VarHasher;
 use crate::term::{F64, Term, Var};
 
 /// Index of a definition in [`Model::def_node`].
@@ -146,7 +147,7 @@ pub struct Model {
     clauses: Vec<Clause>,
     defs: Vec<Def>,
     def_spans: Vec<Span>,
-    index: HashMap<(Atom, usize), Vec<ClauseId>>,
+    index: HashMap<(Atom, usize), Vec<ClauseId>, VarHasher>,
     decls: Vec<RoleDecl>,
 }
 

@@ -6,7 +6,8 @@
 //! control tree starts the clauses of the roles it announced, so that
 //! `State::players`, `peers/2`, sends to a known Id and picks for an unbound Id
 //! see exactly what the directory shows. It then takes the step with the same
-//! [`step`] function the in-process runtimes use; messages the step put into a
+//! [`step`](crate::step()) function the in-process runtimes use (as
+//! [`step_owned`], on the state it has just built); messages the step put into a
 //! stand-in's inbox are taken out and handed to the transport. Messages that
 //! arrive are appended to the peer's inbox in arrival order (so the oldest
 //! matching message of each sender is received first), duplicates dropped.
@@ -36,7 +37,7 @@ use crate::constraint::{Pending, Providers};
 use crate::error::{ErrorKind, EvalError};
 use crate::model::Model;
 use crate::state::{Instance, Message, Peer, Proc, State, expand};
-use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step};
+use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step_owned};
 use crate::term::Term;
 use crate::trace::Trace;
 use crate::transport::{Directory, Inbound, Transport, TransportError};
@@ -264,7 +265,7 @@ impl<'m, T: Transport> Node<'m, T> {
                 pick: self.pick.as_ref(),
                 limits: self.limits,
             };
-            let new_pending = match step(model, &world, &Choice::peer(0), &ctx)? {
+            let new_pending = match step_owned(model, world, &Choice::peer(0), &ctx)? {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     let (local, outgoing) = split(fired.state);

@@ -32,7 +32,7 @@ use crate::error::{ErrorKind, EvalError, Sources};
 use crate::event::{Event, Wait};
 use crate::model::Model;
 use crate::state::{Message, State};
-use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step_owned};
+use crate::step::{Choice, Context, Limits, LowestId, Needs, Outcome, PeerSpec, PickPolicy, step_with};
 use crate::term::Term;
 use crate::threaded::WorkerPool;
 use crate::trace::Trace;
@@ -61,10 +61,17 @@ impl Retry {
 
     /// Whether a step with `events` wakes the peer `id`, blocked with this rule.
     pub fn woken_by(self, id: Atom, events: &[Event]) -> bool {
-        self == Retry::OnAnyStep
-            || events
+        self.woken(
+            events
                 .iter()
-                .any(|e| matches!(e, Event::Sent { to, .. } if to.id == id))
+                .any(|e| matches!(e, Event::Sent { to, .. } if to.id == id)),
+        )
+    }
+
+    /// Whether a step wakes a peer blocked with this rule, given whether the
+    /// step sent the peer a message.
+    pub fn woken(self, sent_to_it: bool) -> bool {
+        self == Retry::OnAnyStep || sent_to_it
     }
 }
 
@@ -278,7 +285,7 @@ impl SplitMix64 {
 /// run touches are used).
 const RUNTIME_STACK: usize = 256 << 20;
 
-/// Drives [`step`](crate::step()) (as [`step_owned`](crate::step_owned)) over a model.
+/// Drives [`step`](crate::step()) (as [`step_with`], lean when no trace is recorded) over a model.
 pub struct Runtime<'m> {
     model: &'m Model,
     providers: Providers,
@@ -426,6 +433,10 @@ impl<'m> Runtime<'m> {
         let mut on_any_step: BTreeSet<usize> = BTreeSet::new();
         let index_id: Vec<Atom> = (0..n).map(|i| state.peer(i).id()).collect();
         let index_of: HashMap<Atom, usize> = index_id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        // Events only for a trace (whose variables are named by their canonical
+        // numbers, so a traced run keeps its states canonical); otherwise the
+        // state is renumbered only at the end of the run.
+        let needs = if self.record { Needs::ALL } else { Needs::STATE };
         let (wake_tx, wake_rx) = mpsc::channel::<u64>();
         // Each pending answer's handle and the peer that waits for it.
         let mut pending: HashMap<u64, (Pending, usize)> = HashMap::new();
@@ -447,7 +458,7 @@ impl<'m> Runtime<'m> {
             };
             if let Some(error) = limit {
                 return Ok(Run {
-                    state,
+                    state: state.canonical(),
                     trace,
                     end: RunEnd::Limit(error),
                     steps,
@@ -474,7 +485,7 @@ impl<'m> Runtime<'m> {
                                 None,
                             );
                             return Ok(Run {
-                                state,
+                                state: state.canonical(),
                                 trace,
                                 end: RunEnd::Limit(error),
                                 steps,
@@ -492,7 +503,7 @@ impl<'m> Runtime<'m> {
                 self.deliver(&mut state, &mut pending, ticket, &mut ready);
             }
             let peer = ready.next();
-            let outcome = step_owned(self.model, state, &Choice::peer(peer), &ctx)?;
+            let outcome = step_with(self.model, state, &Choice::peer(peer), &ctx, needs)?;
             if let Some(hook) = &self.attempt {
                 hook(index_id[peer], matches!(outcome, Outcome::Fired(_)));
             }
@@ -500,22 +511,27 @@ impl<'m> Runtime<'m> {
                 Outcome::Fired(fired) => {
                     steps += 1;
                     state = fired.state;
-                    // Only peers retried on any step and the recipients of
-                    // this step's messages can be woken by it.
-                    let mut woken: Vec<usize> = on_any_step.iter().copied().collect();
-                    woken.extend(fired.events.iter().filter_map(|e| match e {
-                        Event::Sent { to, .. } => index_of.get(&to.id).copied(),
-                        _ => None,
-                    }));
-                    woken.sort_unstable();
-                    woken.dedup();
-                    for i in woken {
-                        if Retry::after(&waits[i]).woken_by(state.peer(i).id(), &fired.events) {
+                    // Only peers retried on any step and the recipient of
+                    // this step's message can be woken by it, in peer order.
+                    let mut wake = |i: usize, waits: &mut Vec<Wait>, on_any_step: &mut BTreeSet<usize>| {
+                        if Retry::after(waits).woken(fired.recipient == Some(i)) {
                             if !state.peer(i).is_finished() {
                                 ready.insert(i);
                             }
-                            waits[i].clear();
+                            waits.clear();
                             on_any_step.remove(&i);
+                        }
+                    };
+                    if on_any_step.is_empty() {
+                        if let Some(i) = fired.recipient {
+                            wake(i, &mut waits[i], &mut on_any_step);
+                        }
+                    } else {
+                        let mut woken: Vec<usize> = on_any_step.iter().copied().chain(fired.recipient).collect();
+                        woken.sort_unstable();
+                        woken.dedup();
+                        for i in woken {
+                            wake(i, &mut waits[i], &mut on_any_step);
                         }
                     }
                     if state.peer(peer).is_finished() {
@@ -560,7 +576,15 @@ impl<'m> Runtime<'m> {
                 .map(|i| StuckPeer {
                     peer: state.peer(i).id(),
                     roles: state.peer(i).roles(self.model),
-                    waits: waits[i].clone(),
+                    // Variables named as in the canonical state (the waits were
+                    // found stepping with the peer's own numbering).
+                    waits: match needs.canonical {
+                        true => waits[i].clone(),
+                        false => waits[i]
+                            .iter()
+                            .map(|w| w.map_terms(|t| state.canonical_term(i, t)))
+                            .collect(),
+                    },
                     inbox: state.peer(i).inbox().cloned().collect(),
                 })
                 .collect();
@@ -577,7 +601,7 @@ impl<'m> Runtime<'m> {
             RunEnd::Stuck(DeadlockReport { peers })
         };
         Ok(Run {
-            state,
+            state: state.canonical(),
             trace,
             end,
             steps,

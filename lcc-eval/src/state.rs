@@ -7,7 +7,9 @@
 //! [`State::start`](crate::State::start) and [`step`](crate::step()) return is
 //! **canonical**: bindings are applied (no substitution is stored) and each peer's
 //! variables are numbered 0, 1, ... in order of appearance, so equal states compare
-//! and hash equal. The role directory is derived from the control trees (a peer
+//! and hash equal ([`step_with`](crate::step_with) without
+//! [`Needs::canonical`](crate::Needs) skips the renumbering; [`State::canonical`]
+//! does it on demand). The role directory is derived from the control trees (a peer
 //! plays the roles of the clause instances its next steps belong to).
 
 use std::hash::{Hash, Hasher};
@@ -315,21 +317,66 @@ impl State {
         Arc::make_mut(&mut self.peers[index])
     }
 
+    /// The canonical form of the state: each peer's variables renumbered 0, 1,
+    /// ... in order of appearance (what [`step`](crate::step()) returns; a
+    /// runtime stepping with [`Needs::STATE`](crate::Needs::STATE) renumbers only
+    /// when asked).
+    pub fn canonical(mut self) -> State {
+        let empty = Subst::new();
+        for i in 0..self.peers.len() {
+            let mut canon = Canon::new(&empty);
+            let proc = canon.proc(self.peers[i].proc.clone());
+            if Arc::ptr_eq(&proc, &self.peers[i].proc) && canon.var_count() == self.peers[i].vars {
+                continue;
+            }
+            let me = self.peer_mut(i);
+            me.proc = proc;
+            me.vars = canon.var_count();
+        }
+        self
+    }
+
+    /// `t`, a term of peer `index`'s (its variables numbered as in the peer's
+    /// control tree, or from [`Peer::var_count`] on for variables made since),
+    /// with the variables numbered as in the peer's canonical form.
+    pub fn canonical_term(&self, index: usize, t: &Term) -> Term {
+        let peer = &self.peers[index];
+        let empty = Subst::new();
+        let mut canon = Canon::new(&empty);
+        canon.proc(peer.proc.clone());
+        t.map_vars(&mut |v| match canon.renamed(v) {
+            Some(n) => Term::Var(Var(n)),
+            None if v.0 >= peer.vars => Term::Var(Var(v.0 - peer.vars + canon.var_count())),
+            None => Term::Var(v),
+        })
+    }
+
     /// Whether peer `peer` still waits for the answer of the pending call `ticket`.
     pub fn waits_for(&self, peer: usize, ticket: u64) -> bool {
         self.peers[peer].pending.iter().any(|c| c.ticket == ticket)
     }
 }
 
+/// Old variable numbers below this are mapped through a vector when renumbering.
+const DENSE: usize = 1024;
+
 /// Applies a substitution to a control tree and renumbers its variables 0, 1, ...
-/// in order of appearance (clause instances shared in the tree stay shared).
+/// in order of appearance (clause instances shared in the tree stay shared), or
+/// only applies it ([`Canon::applying`]).
 pub(crate) struct Canon<'a> {
     subst: &'a Subst,
-    /// New number of each old variable (`u32::MAX`: not seen yet), by old number;
-    /// the first 64 inline.
+    /// Whether to renumber the variables.
+    renumber: bool,
+    /// New number of each old variable (`u32::MAX`: not seen yet), by old number:
+    /// the first 64 inline, then up to [`DENSE`] in a vector, beyond in a map (a
+    /// peer stepped without renumbering has a few live variables with high numbers).
     small: [u32; 64],
     vars: Vec<u32>,
+    far: std::collections::HashMap<u32, u32>,
     seen: u32,
+    /// The clause instances rewritten so far (old address, new instance): the
+    /// first few inline.
+    envs_inline: [Option<(*const Instance, Env)>; 4],
     envs: Vec<(*const Instance, Env)>,
     /// The size of the largest term seen.
     pub largest: usize,
@@ -343,9 +390,12 @@ impl<'a> Canon<'a> {
     pub fn new(subst: &'a Subst) -> Canon<'a> {
         Canon {
             subst,
+            renumber: true,
             small: [u32::MAX; 64],
             vars: Vec::new(),
+            far: std::collections::HashMap::new(),
             seen: 0,
+            envs_inline: [None, None, None, None],
             envs: Vec::new(),
             largest: 0,
             depth: 0,
@@ -353,8 +403,30 @@ impl<'a> Canon<'a> {
         }
     }
 
+    /// Applies `subst` without renumbering: the variables keep their numbers.
+    pub fn applying(subst: &'a Subst) -> Canon<'a> {
+        Canon {
+            renumber: false,
+            ..Canon::new(subst)
+        }
+    }
+
+    /// The number of distinct variables seen (when renumbering).
     pub fn var_count(&self) -> u32 {
         self.seen
+    }
+
+    /// The new number of the old variable `v`, if it was seen (when renumbering).
+    pub fn renamed(&self, v: Var) -> Option<u32> {
+        let old = v.0 as usize;
+        let slot = if old < self.small.len() {
+            self.small[old]
+        } else if old < DENSE {
+            self.vars.get(old - self.small.len()).copied().unwrap_or(u32::MAX)
+        } else {
+            self.far.get(&v.0).copied().unwrap_or(u32::MAX)
+        };
+        (slot != u32::MAX).then_some(slot)
     }
 
     pub fn term(&mut self, t: &Term) -> Term {
@@ -365,17 +437,22 @@ impl<'a> Canon<'a> {
         }
         let resolved = self.subst.resolve(t);
         self.largest = self.largest.max(resolved.size());
-        let (small, vars, seen) = (&mut self.small, &mut self.vars, &mut self.seen);
+        if !self.renumber {
+            return resolved;
+        }
+        let (small, vars, far, seen) = (&mut self.small, &mut self.vars, &mut self.far, &mut self.seen);
         resolved.map_vars(&mut |v| {
             let old = v.0 as usize;
             let slot = if old < small.len() {
                 &mut small[old]
-            } else {
+            } else if old < DENSE {
                 let i = old - small.len();
                 if i >= vars.len() {
                     vars.resize(i + 1, u32::MAX);
                 }
                 &mut vars[i]
+            } else {
+                far.entry(v.0).or_insert(u32::MAX)
             };
             if *slot == u32::MAX {
                 *slot = *seen;
@@ -387,7 +464,13 @@ impl<'a> Canon<'a> {
 
     fn env(&mut self, env: &Env) -> Env {
         let key = Arc::as_ptr(env);
-        if let Some((_, done)) = self.envs.iter().find(|(k, _)| *k == key) {
+        if let Some((_, done)) = self
+            .envs_inline
+            .iter()
+            .flatten()
+            .chain(&self.envs)
+            .find(|(k, _)| *k == key)
+        {
             return done.clone();
         }
         // Allocate a new instance only if some slot changes.
@@ -412,7 +495,10 @@ impl<'a> Canon<'a> {
             }),
             None => env.clone(),
         };
-        self.envs.push((key, out.clone()));
+        match self.envs_inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some((key, out.clone())),
+            None => self.envs.push((key, out.clone())),
+        }
         out
     }
 

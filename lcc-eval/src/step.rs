@@ -128,6 +128,8 @@ pub struct Fired {
     pub widths: Vec<u32>,
     /// Pending answers created while trying other branches (ticket, handle).
     pub pending: Vec<(u64, Pending)>,
+    /// The peer the step sent a message to, if it sent one.
+    pub recipient: Option<usize>,
 }
 
 /// A peer that cannot step now.
@@ -246,6 +248,42 @@ impl State {
     }
 }
 
+/// What the caller of a step needs besides the next state. The step is the same
+/// either way (the same choice fires the same step, binds the same values, sends
+/// the same messages and reaches a state that canonicalises to the same one);
+/// what is left out is only the work nobody reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Needs {
+    /// Build the step's [`Event`]s (a trace is recorded, or the model checker
+    /// reads them). Without them `events`, `attempt` and a blocked step's
+    /// `events` are empty; [`Fired::recipient`] still tells who got a message.
+    pub events: bool,
+    /// Return a canonical state: each peer's variables renumbered 0, 1, ... in
+    /// order of appearance, so that equal states compare and hash equal (the
+    /// model checker's visited set needs it). Without it the stepping peer's
+    /// bindings are applied but its variables keep their numbers (renumbered
+    /// only when they run high); [`State::canonical`] renumbers on demand.
+    pub canonical: bool,
+}
+
+impl Needs {
+    /// Everything: events and a canonical state ([`step`] and [`step_owned`]).
+    pub const ALL: Needs = Needs {
+        events: true,
+        canonical: true,
+    };
+
+    /// Only the next state (a runtime that records no trace).
+    pub const STATE: Needs = Needs {
+        events: false,
+        canonical: false,
+    };
+}
+
+/// A peer's variable numbers are renumbered, when its state need not be
+/// canonical, once they reach this bound.
+const RENUMBER_AT: u32 = 1 << 16;
+
 /// Takes one step: peer `choice.peer` fires the step `choice` designates.
 /// Deterministic: the same model, state, choice and provider answers give the same
 /// result. Errors are bad input (unknown constraint or role, arithmetic on unbound
@@ -260,6 +298,18 @@ pub fn step(model: &Model, state: &State, choice: &Choice, ctx: &Context<'_>) ->
 /// trees) are updated in place instead of copied. A runtime that keeps only the
 /// current state uses this; on an error or a disabled choice the state is gone.
 pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_>) -> Result<Outcome, EvalError> {
+    step_with(model, state, choice, ctx, Needs::ALL)
+}
+
+/// [`step_owned`] building only what `needs` asks for: the same step, without
+/// events nobody reads or renumbering nobody hashes (see [`Needs`]).
+pub fn step_with(
+    model: &Model,
+    state: State,
+    choice: &Choice,
+    ctx: &Context<'_>,
+    needs: Needs,
+) -> Result<Outcome, EvalError> {
     if choice.peer >= state.len() {
         return Err(EvalError::new(
             ErrorKind::BadChoice,
@@ -281,6 +331,7 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
     );
     f.next_var = peer.vars;
     f.ticket = state.next_ticket;
+    f.trace = needs.events;
     let fired = match f.proc(&peer.proc) {
         Ok(fired) => fired,
         Err(e) if e.kind == ErrorKind::BadChoice => {
@@ -308,12 +359,13 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         pending_events,
         widths,
         events,
-        sends,
+        sent,
         consumed,
         fired_span,
         taken,
         picked,
         candidates,
+        next_var,
         ..
     } = f;
     let mut next = state;
@@ -332,10 +384,15 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         }));
     };
     // Let go of the old control tree first, so that the nodes only the new tree
-    // still uses are canonicalised in place.
+    // still uses are rewritten in place.
     let me = next.peer_mut(choice.peer);
     me.proc = Proc::done();
-    let mut canon = Canon::new(&subst);
+    let renumber = needs.canonical || next_var >= RENUMBER_AT;
+    let mut canon = if renumber {
+        Canon::new(&subst)
+    } else {
+        Canon::applying(&subst)
+    };
     let proc = canon.proc(proc);
     if canon.deepest > ctx.limits.max_depth {
         return Err(EvalError::new(
@@ -358,7 +415,7 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         ));
     }
     me.proc = proc;
-    me.vars = canon.var_count();
+    me.vars = if renumber { canon.var_count() } else { next_var };
     if !unchanged_pending {
         me.pending = pending_kept.into_iter().collect();
     }
@@ -366,11 +423,12 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         me.inbox.remove(k);
     }
     let finished = me.is_finished();
-    for (to, message) in sends {
+    let recipient = sent.map(|(to, message)| {
         next.peer_mut(to).inbox.push_back(Arc::new(message));
-    }
+        to
+    });
     let mut events = events;
-    if finished {
+    if finished && needs.events {
         events.push(Event::Finished { peer: id });
     }
     Ok(Outcome::Fired(Fired {
@@ -385,6 +443,7 @@ pub fn step_owned(model: &Model, state: State, choice: &Choice, ctx: &Context<'_
         candidates,
         widths,
         pending: handles,
+        recipient,
     }))
 }
 
@@ -529,9 +588,12 @@ struct Firing<'a> {
     outcomes: &'a [u32],
     outcome_pos: usize,
     widths: Vec<u32>,
+    /// Whether to build events (see [`Needs::events`]).
+    trace: bool,
     events: Vec<Event>,
     pending_events: Vec<Event>,
-    sends: Vec<(usize, Message)>,
+    /// The message the step sends (a step sends at most one), and to which peer.
+    sent: Option<(usize, Message)>,
     consumed: Option<usize>,
     pending_kept: Vec<PendingCall>,
     /// The constraint calls this firing evaluated (site, name, renumbered arguments):
@@ -588,9 +650,10 @@ impl<'a> Firing<'a> {
             outcomes,
             outcome_pos: 0,
             widths: Vec::new(),
+            trace: true,
             events: Vec::new(),
             pending_events: Vec::new(),
-            sends: Vec::new(),
+            sent: None,
             consumed: None,
             pending_kept: Vec::new(),
             visited_calls: Vec::new(),
@@ -680,6 +743,7 @@ impl<'a> Firing<'a> {
     /// body that is itself a role instance replaces this one (a tail call).
     fn frame(&mut self, env: &Env, body: Arc<Proc>) -> Arc<Proc> {
         match &*body {
+            Proc::Done | Proc::Frame { .. } if !self.trace => body,
             Proc::Done | Proc::Frame { .. } => {
                 let left = Event::RoleLeft {
                     peer: self.id,
@@ -731,13 +795,15 @@ impl<'a> Firing<'a> {
                     )));
                 }
                 // Announced before what the alternative's first step did.
-                let chosen = Event::AlternativeChosen {
-                    peer: self.id,
-                    index: i,
-                    of: alts.len(),
-                    span: self.model.def_span(alts[i]),
-                };
-                self.events.insert(mark.min(self.events.len()), chosen);
+                if self.trace {
+                    let chosen = Event::AlternativeChosen {
+                        peer: self.id,
+                        index: i,
+                        of: alts.len(),
+                        span: self.model.def_span(alts[i]),
+                    };
+                    self.events.insert(mark.min(self.events.len()), chosen);
+                }
                 return Ok(Some(next));
             }
             self.subst = saved.0;
@@ -755,19 +821,24 @@ impl<'a> Firing<'a> {
         let fired = match &step.kind {
             StepKind::Null => match self.guard(step.guard.as_ref(), env, step.span)? {
                 Some(s) => {
-                    self.subst = s;
-                    self.events.push(Event::Null {
-                        peer: self.id,
-                        span: step.span,
-                    });
+                    if let Some(s) = s {
+                        self.subst = s;
+                    }
+                    if self.trace {
+                        self.events.push(Event::Null {
+                            peer: self.id,
+                            span: step.span,
+                        });
+                    }
                     Some(done)
                 }
                 None => None,
             },
             StepKind::Send { message, to } => {
-                let Some(mut s) = self.guard(step.guard.as_ref(), env, step.span)? else {
+                let Some(guarded) = self.guard(step.guard.as_ref(), env, step.span)? else {
                     return Ok(None);
                 };
+                let s = guarded.as_ref().unwrap_or(&self.subst);
                 let role = s.resolve(&instantiate(&to.role, &env.vars));
                 let Some((role_name, _)) = role.name_arity() else {
                     return Err(EvalError::new(
@@ -777,9 +848,10 @@ impl<'a> Firing<'a> {
                     ));
                 };
                 let id = s.resolve(&instantiate(&to.id, &env.vars));
-                let recipient = match &id {
+                // The recipient, and the unbound Id to bind to it.
+                let (recipient, picked_for) = match &id {
                     Term::Atom(a) => match self.state.index_of(*a) {
-                        Some(i) => i,
+                        Some(i) => (i, None),
                         None => {
                             self.waits.push(Wait::NoPeer { id, span: step.span });
                             return Ok(None);
@@ -805,17 +877,23 @@ impl<'a> Firing<'a> {
                                 candidates[k.min(candidates.len() - 1)]
                             }
                         };
-                        s.bind(*v, Term::Atom(self.state.peers[chosen].id));
                         self.picked = Some(chosen);
                         self.candidates = candidates;
-                        chosen
+                        (chosen, Some(*v))
                     }
                     _ => {
                         self.waits.push(Wait::NoPeer { id, span: step.span });
                         return Ok(None);
                     }
                 };
-                let term = s.resolve(&instantiate(message, &env.vars));
+                // The step fires (or errs): its bindings become the firing's.
+                if let Some(s) = guarded {
+                    self.subst = s;
+                }
+                if let Some(v) = picked_for {
+                    self.subst.bind(v, Term::Atom(self.state.peers[recipient].id));
+                }
+                let term = self.subst.resolve(&instantiate(message, &env.vars));
                 if term.size() > self.ctx.limits.max_term_size {
                     return Err(EvalError::new(
                         ErrorKind::TermSize,
@@ -827,8 +905,8 @@ impl<'a> Firing<'a> {
                         Some(step.span),
                     ));
                 }
-                let queued = self.state.peers[recipient].inbox.len()
-                    + self.sends.iter().filter(|(r, _)| *r == recipient).count();
+                debug_assert!(self.sent.is_none(), "a step sends one message");
+                let queued = self.state.peers[recipient].inbox.len();
                 if queued >= self.ctx.limits.max_inbox {
                     return Err(EvalError::new(
                         ErrorKind::InboxFull,
@@ -848,7 +926,7 @@ impl<'a> Firing<'a> {
                     id: self.state.peers[recipient].id,
                 };
                 let canonical = renumber_one(&term);
-                self.sends.push((
+                self.sent = Some((
                     recipient,
                     Message {
                         from,
@@ -856,21 +934,24 @@ impl<'a> Firing<'a> {
                         term: canonical,
                     },
                 ));
-                self.events.push(Event::Sent {
-                    from,
-                    to,
-                    message: term,
-                    span: step.span,
-                });
-                self.subst = s;
+                if self.trace {
+                    self.events.push(Event::Sent {
+                        from,
+                        to,
+                        message: term,
+                        span: step.span,
+                    });
+                }
                 Some(done)
             }
             StepKind::Receive { message, from } => self.receive(message, from, step.guard.as_ref(), env, step.span)?,
             StepKind::Call(to) => {
-                let Some(s) = self.guard(step.guard.as_ref(), env, step.span)? else {
+                let Some(guarded) = self.guard(step.guard.as_ref(), env, step.span)? else {
                     return Ok(None);
                 };
-                self.subst = s;
+                if let Some(s) = guarded {
+                    self.subst = s;
+                }
                 let role = self.subst.resolve(&instantiate(&to.role, &env.vars));
                 let Some((name, arity)) = role.name_arity() else {
                     return Err(EvalError::new(
@@ -918,12 +999,20 @@ impl<'a> Firing<'a> {
                 && s.unify(id, &Term::Atom(self.id))
             {
                 self.subst = s;
+                // The instance holds its slots' values, not variables bound to them
+                // (what renumbering would make of it anyway).
+                let mut vars = vars;
+                for slot in vars.iter_mut() {
+                    *slot = self.subst.resolve(slot);
+                }
                 let env = Arc::new(Instance { clause: cid, vars });
-                self.events.push(Event::RoleEntered {
-                    peer: self.id,
-                    role: self.subst.resolve(role),
-                    span: clause.head_span,
-                });
+                if self.trace {
+                    self.events.push(Event::RoleEntered {
+                        peer: self.id,
+                        role: self.subst.resolve(role),
+                        span: clause.head_span,
+                    });
+                }
                 let body = expand(self.model, clause.body, &env);
                 return Ok(Some(Arc::new(Proc::Frame { env, body })));
             }
@@ -966,15 +1055,17 @@ impl<'a> Firing<'a> {
             match solved {
                 Solved::Found(s) => {
                     self.consumed = Some(k);
-                    self.events.push(Event::Received {
-                        from: m.from,
-                        to: Address {
-                            role: my_role,
-                            id: self.id,
-                        },
-                        message: s.resolve(&term),
-                        span,
-                    });
+                    if self.trace {
+                        self.events.push(Event::Received {
+                            from: m.from,
+                            to: Address {
+                                role: my_role,
+                                id: self.id,
+                            },
+                            message: s.resolve(&term),
+                            span,
+                        });
+                    }
                     self.subst = s;
                     return Ok(Some(Proc::done()));
                 }
@@ -995,12 +1086,14 @@ impl<'a> Firing<'a> {
     // ---- constraints ---------------------------------------------------------
 
     /// Solves a step's constraint from the current bindings; records why not.
-    fn guard(&mut self, guard: Option<&Cond>, env: &Env, span: Span) -> Result<Option<Subst>, EvalError> {
+    /// `Some(None)`: there is no constraint (the current bindings stand);
+    /// `Some(Some(s))`: the bindings that satisfy it; `None`: not satisfied now.
+    fn guard(&mut self, guard: Option<&Cond>, env: &Env, span: Span) -> Result<Option<Option<Subst>>, EvalError> {
         let Some(cond) = guard else {
-            return Ok(Some(self.subst.clone()));
+            return Ok(Some(None));
         };
         match self.solve(Some(&Goals { goal: cond, next: None }), env, self.subst.clone())? {
-            Solved::Found(s) => Ok(Some(s)),
+            Solved::Found(s) => Ok(Some(Some(s))),
             Solved::Failed => {
                 self.waits.push(Wait::Failed { span });
                 Ok(None)
@@ -1174,11 +1267,13 @@ impl<'a> Firing<'a> {
                 return Ok(CallResult::Pending);
             }
             None => {
-                self.events.push(Event::Called {
-                    peer: self.id,
-                    call: call.clone(),
-                    span,
-                });
+                if self.trace {
+                    self.events.push(Event::Called {
+                        peer: self.id,
+                        call: call.clone(),
+                        span,
+                    });
+                }
                 let request = Call {
                     args: call.args(),
                     peer: self.id,
@@ -1211,28 +1306,32 @@ impl<'a> Firing<'a> {
     ) -> Result<CallResult, EvalError> {
         match answer {
             Answer::Succeeded(solutions) => {
-                // Show the call with its first solution's bindings.
-                let mut first = Subst::new();
-                if let Some(values) = solutions.first() {
-                    for (a, v) in call.args().iter().zip(values) {
-                        first.unify(a, v);
+                if self.trace {
+                    // Show the call with its first solution's bindings.
+                    let mut first = Subst::new();
+                    if let Some(values) = solutions.first() {
+                        for (a, v) in call.args().iter().zip(values) {
+                            first.unify(a, v);
+                        }
                     }
+                    self.events.push(Event::Answered {
+                        peer: self.id,
+                        call: first.resolve(call),
+                        outcome: "succeeded",
+                        span,
+                    });
                 }
-                self.events.push(Event::Answered {
-                    peer: self.id,
-                    call: first.resolve(call),
-                    outcome: "succeeded",
-                    span,
-                });
                 Ok(CallResult::Solutions(solutions))
             }
             Answer::Failed => {
-                self.events.push(Event::Answered {
-                    peer: self.id,
-                    call: call.clone(),
-                    outcome: "failed",
-                    span,
-                });
+                if self.trace {
+                    self.events.push(Event::Answered {
+                        peer: self.id,
+                        call: call.clone(),
+                        outcome: "failed",
+                        span,
+                    });
+                }
                 Ok(CallResult::Solutions(Vec::new()))
             }
             Answer::Pending(handle) => {
@@ -1250,17 +1349,19 @@ impl<'a> Firing<'a> {
                     call: call.clone(),
                     span,
                 });
-                let answered = Event::Answered {
-                    peer: self.id,
-                    call: call.clone(),
-                    outcome: "pending",
-                    span,
-                };
-                if let Some(called) = self.events.last().cloned() {
-                    self.pending_events.push(called);
+                if self.trace {
+                    let answered = Event::Answered {
+                        peer: self.id,
+                        call: call.clone(),
+                        outcome: "pending",
+                        span,
+                    };
+                    if let Some(called) = self.events.last().cloned() {
+                        self.pending_events.push(called);
+                    }
+                    self.pending_events.push(answered.clone());
+                    self.events.push(answered);
                 }
-                self.pending_events.push(answered.clone());
-                self.events.push(answered);
                 Ok(CallResult::Pending)
             }
             Answer::Error(message) => Err(EvalError::new(

@@ -15,7 +15,8 @@ use imbl::shared_ptr::DefaultSharedPtr;
 
 use crate::term::{Term, Var};
 
-/// A hasher for variable numbers (one multiply; the keys are small integers).
+/// A hasher for small integer keys such as variable numbers and atoms (one
+/// multiply per integer written).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VarHasher(u64);
 
@@ -32,6 +33,10 @@ impl Hasher for VarHasher {
 
     fn write_u32(&mut self, n: u32) {
         self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
     }
 
     fn write_u64(&mut self, n: u64) {
@@ -54,8 +59,83 @@ const INLINE: usize = 4;
 /// beyond, an `imbl` hash map.
 const SMALL: usize = 16;
 
+/// The first [`INLINE`] bindings, in the order they were made (the slots past
+/// `len` hold a filler).
+#[derive(Debug)]
+struct Inline {
+    len: u8,
+    vars: [Var; INLINE],
+    terms: [Term; INLINE],
+}
+
 /// The filler of an unused inline slot.
-const UNUSED: (Var, Term) = (Var(u32::MAX), Term::Int(0));
+const FILLER: Term = Term::Int(0);
+
+impl Default for Inline {
+    fn default() -> Inline {
+        Inline {
+            len: 0,
+            vars: [Var(0); INLINE],
+            terms: [FILLER; INLINE],
+        }
+    }
+}
+
+impl Clone for Inline {
+    /// Copies only the slots in use.
+    fn clone(&self) -> Inline {
+        let mut out = Inline::default();
+        for (v, t) in self.iter() {
+            out.push(v, t.clone());
+        }
+        out
+    }
+}
+
+impl Inline {
+    /// The bindings in use.
+    fn iter(&self) -> impl Iterator<Item = (Var, &Term)> {
+        let n = self.len as usize;
+        self.vars[..n].iter().copied().zip(&self.terms[..n])
+    }
+
+    #[inline]
+    fn get(&self, v: Var) -> Option<&Term> {
+        let n = self.len as usize;
+        let i = self.vars[..n].iter().position(|w| *w == v)?;
+        Some(&self.terms[i])
+    }
+
+    /// Adds a binding; false (and nothing added) when full.
+    #[inline(always)]
+    fn push(&mut self, v: Var, t: Term) -> bool {
+        let n = self.len as usize;
+        if n == INLINE {
+            return false;
+        }
+        self.vars[n] = v;
+        self.terms[n] = t;
+        self.len += 1;
+        true
+    }
+
+    /// Takes the bindings out, leaving none.
+    fn take_all(&mut self) -> Vec<(Var, Term)> {
+        let n = self.len as usize;
+        self.len = 0;
+        (0..n)
+            .map(|i| (self.vars[i], std::mem::replace(&mut self.terms[i], FILLER)))
+            .collect()
+    }
+
+    /// Drops the bindings after the first `keep`.
+    fn truncate(&mut self, keep: usize) {
+        while self.len as usize > keep {
+            self.len -= 1;
+            self.terms[self.len as usize] = FILLER;
+        }
+    }
+}
 
 /// Where the bindings live: inline (the first [`INLINE`], copied on clone), a
 /// small shared vector searched linearly (copied on write when shared, at most
@@ -63,17 +143,14 @@ const UNUSED: (Var, Term) = (Var(u32::MAX), Term::Int(0));
 /// clones).
 #[derive(Debug, Clone)]
 enum Store {
-    Inline { len: u8, slots: [(Var, Term); INLINE] },
+    Inline(Inline),
     Small(Arc<Vec<(Var, Term)>>),
     Large(GenericHashMap<Var, Term, VarHasher, DefaultSharedPtr>),
 }
 
 impl Default for Store {
     fn default() -> Store {
-        Store::Inline {
-            len: 0,
-            slots: [UNUSED; INLINE],
-        }
+        Store::Inline(Inline::default())
     }
 }
 
@@ -81,7 +158,7 @@ impl Store {
     #[inline]
     fn get(&self, v: &Var) -> Option<&Term> {
         match self {
-            Store::Inline { len, slots } => slots[..*len as usize].iter().find(|(w, _)| w == v).map(|(_, t)| t),
+            Store::Inline(inline) => inline.get(*v),
             Store::Small(xs) => xs.iter().find(|(w, _)| w == v).map(|(_, t)| t),
             Store::Large(map) => map.get(v),
         }
@@ -93,15 +170,15 @@ impl Store {
 
     fn insert(&mut self, v: Var, t: Term) {
         match self {
-            Store::Inline { len, slots } if (*len as usize) < INLINE => {
-                slots[*len as usize] = (v, t);
-                *len += 1;
-            }
-            Store::Inline { slots, .. } => {
-                let mut xs = Vec::with_capacity(SMALL);
-                xs.extend(slots.iter_mut().map(|slot| std::mem::replace(slot, UNUSED)));
-                xs.push((v, t));
-                *self = Store::Small(Arc::new(xs));
+            Store::Inline(inline) => {
+                if inline.len as usize == INLINE {
+                    let mut xs = Vec::with_capacity(SMALL);
+                    xs.extend(inline.take_all());
+                    xs.push((v, t));
+                    *self = Store::Small(Arc::new(xs));
+                } else {
+                    inline.push(v, t);
+                }
             }
             Store::Small(xs) if xs.len() < SMALL => Arc::make_mut(xs).push((v, t)),
             Store::Small(xs) => {
@@ -122,12 +199,7 @@ impl Store {
     /// appending since then, and is not a map).
     fn truncate(&mut self, keep: usize) {
         match self {
-            Store::Inline { len, slots } => {
-                for slot in &mut slots[keep.min(*len as usize)..*len as usize] {
-                    *slot = UNUSED;
-                }
-                *len = (*len).min(keep as u8);
-            }
+            Store::Inline(inline) => inline.truncate(keep),
             Store::Small(xs) => Arc::make_mut(xs).truncate(keep),
             Store::Large(_) => unreachable!("a map is undone binding by binding"),
         }
@@ -135,7 +207,7 @@ impl Store {
 
     fn len(&self) -> usize {
         match self {
-            Store::Inline { len, .. } => *len as usize,
+            Store::Inline(inline) => inline.len as usize,
             Store::Small(xs) => xs.len(),
             Store::Large(map) => map.len(),
         }
@@ -143,7 +215,7 @@ impl Store {
 
     fn iter(&self) -> Box<dyn Iterator<Item = (Var, &Term)> + '_> {
         match self {
-            Store::Inline { len, slots } => Box::new(slots[..*len as usize].iter().map(|(v, t)| (*v, t))),
+            Store::Inline(inline) => Box::new(inline.iter()),
             Store::Small(xs) => Box::new(xs.iter().map(|(v, t)| (*v, t))),
             Store::Large(map) => Box::new(map.iter().map(|(v, t)| (*v, t))),
         }
@@ -292,19 +364,40 @@ impl Subst {
     /// Unifies, recording in `trail` what it binds while the store is an `imbl`
     /// map (a small store is restored by truncation).
     fn unify_in(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
-        // Two non-variables need no lookup.
-        match (a, b) {
-            (Term::Compound(f, xs), Term::Compound(g, ys)) => {
-                if f != g || xs.len() != ys.len() {
-                    return false;
+        self.unify_args(std::slice::from_ref(a), std::slice::from_ref(b), trail)
+    }
+
+    /// Unifies `xs` and `ys` pairwise, left to right. The common cases (two
+    /// constants, two compounds, a variable and a constant) are handled in this
+    /// small loop; the rest by [`Subst::unify_general`].
+    fn unify_args(&mut self, xs: &[Term], ys: &[Term], trail: &mut Trail) -> bool {
+        for (x, y) in xs.iter().zip(ys) {
+            let same = match (x, y) {
+                (Term::Atom(p), Term::Atom(q)) => p == q,
+                (Term::Int(p), Term::Int(q)) => p == q,
+                (Term::Compound(f, xa), Term::Compound(g, ya)) => {
+                    f == g && xa.len() == ya.len() && (Arc::ptr_eq(xa, ya) || self.unify_args(xa, ya, trail))
                 }
-                if Arc::ptr_eq(xs, ys) {
-                    return true;
-                }
-                return xs.iter().zip(ys.iter()).all(|(x, y)| self.unify_in(x, y, trail));
+                (Term::Var(v), c @ (Term::Atom(_) | Term::Int(_)))
+                | (c @ (Term::Atom(_) | Term::Int(_)), Term::Var(v)) => self.unify_var_constant(*v, c, trail),
+                _ => self.unify_general(x, y, trail),
+            };
+            if !same {
+                return false;
             }
-            (Term::Var(_), _) | (_, Term::Var(_)) => {}
-            (x, y) => return x == y,
+        }
+        true
+    }
+
+    /// The cases [`Subst::unify_args`] leaves: variables against variables or
+    /// compounds, floats, strings, and terms of different kinds.
+    #[inline(never)]
+    fn unify_general(&mut self, a: &Term, b: &Term, trail: &mut Trail) -> bool {
+        if !matches!(a, Term::Var(_)) && !matches!(b, Term::Var(_)) {
+            return match (a, b) {
+                (Term::Compound(..), Term::Compound(..)) => self.unify_in(a, b, trail),
+                (x, y) => x == y,
+            };
         }
         let (a, b) = (self.walk(a), self.walk(b));
         match (a, b) {
@@ -332,14 +425,36 @@ impl Subst {
         }
     }
 
+    /// Unifies the variable `v` with the constant `c` (no occurs check needed).
+    #[inline]
+    fn unify_var_constant(&mut self, v: Var, c: &Term, trail: &mut Trail) -> bool {
+        let mut at = v;
+        loop {
+            match self.bindings.get(&at) {
+                None => {
+                    self.bind_traced(at, c.clone(), trail);
+                    return true;
+                }
+                Some(Term::Var(w)) => at = *w,
+                Some(t) => return t == c,
+            }
+        }
+    }
+
+    #[inline]
     fn bind_traced(&mut self, v: Var, t: Term, trail: &mut Trail) {
-        if let Store::Inline { len, slots } = &mut self.bindings
-            && (*len as usize) < INLINE
+        if let Store::Inline(inline) = &mut self.bindings
+            && (inline.len as usize) < INLINE
         {
-            slots[*len as usize] = (v, t);
-            *len += 1;
+            inline.push(v, t);
             return;
         }
+        self.bind_beyond_inline(v, t, trail);
+    }
+
+    /// [`Subst::bind_traced`] once the inline slots are full.
+    #[inline(never)]
+    fn bind_beyond_inline(&mut self, v: Var, t: Term, trail: &mut Trail) {
         if let Store::Small(xs) = &self.bindings
             && xs.len() == SMALL
         {

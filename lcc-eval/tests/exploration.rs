@@ -7,7 +7,9 @@ mod common;
 
 use std::collections::{HashSet, VecDeque};
 
-use lcc_eval::{Context, Model, PeerSpec, Providers, State, default_peers, enabled, parse_peers};
+use lcc_eval::{
+    Context, Event, Model, Needs, Outcome, PeerSpec, Providers, State, default_peers, enabled, parse_peers, step_with,
+};
 
 /// Explores every reachable state; returns (states, terminal states where some
 /// peer has not finished).
@@ -66,4 +68,63 @@ fn the_published_load_balancing_policy_can_deadlock() {
     let (states, stuck) = explore(&m, &p, &parse_peers("idle=pm1,pm2").unwrap(), 200_000);
     println!("load balancing (published): {states} states, {} deadlocks", stuck.len());
     assert!(!stuck.is_empty());
+}
+
+/// Walks `steps` steps along pseudo-random enabled choices twice at once: with
+/// every need (canonical states, events) and with [`Needs::STATE`] (neither). The
+/// lean state must renumber to the full one after every step, and the recipient
+/// must be the one the events name.
+fn lean_steps_match_full_steps(model: &Model, providers: &Providers, peers: &[PeerSpec], seed: u64, steps: usize) {
+    let ctx = Context::new(providers);
+    let (mut full, _) = State::start(model, peers).unwrap();
+    let mut lean = full.clone();
+    let mut rng = seed;
+    for _ in 0..steps {
+        let successors = enabled(model, &full, &ctx).unwrap();
+        if successors.is_empty() {
+            break;
+        }
+        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let fired = &successors[(rng >> 33) as usize % successors.len()];
+        let Outcome::Fired(fast) = step_with(model, lean, &fired.choice, &ctx, Needs::STATE).unwrap() else {
+            panic!("the choice {:?} fires with every need but not without", fired.choice);
+        };
+        assert!(fast.events.is_empty());
+        let sent_to = fired.events.iter().find_map(|e| match e {
+            Event::Sent { to, .. } => full.index_of(to.id),
+            _ => None,
+        });
+        assert_eq!(fast.recipient, sent_to);
+        assert_eq!(fast.recipient, fired.recipient);
+        full = fired.state.clone();
+        lean = fast.state;
+        assert!(
+            lean.clone().canonical() == full,
+            "the states differ after {:?}",
+            fired.choice
+        );
+    }
+}
+
+#[test]
+fn stepping_without_events_or_renumbering_takes_the_same_steps() {
+    for (model, facts, peers) in [
+        ("stdlib/examples/philosophers.lcc", "stdlib/facts/philosophers.pl", None),
+        ("stdlib/examples/contract-net.lcc", "stdlib/facts/contract-net.pl", None),
+        ("stdlib/examples/auction.lcc", "stdlib/facts/auction.pl", None),
+        (
+            "stdlib/seeds/load-balancing-published.lcc",
+            "stdlib/facts/load-balancing.pl",
+            Some("idle=pm1,pm2"),
+        ),
+    ] {
+        let (m, p) = stdlib(model, facts);
+        let peers = match peers {
+            Some(spec) => parse_peers(spec).unwrap(),
+            None => default_peers(&m),
+        };
+        for seed in 0..20 {
+            lean_steps_match_full_steps(&m, &p, &peers, seed, 300);
+        }
+    }
 }

@@ -515,3 +515,27 @@ fn peers_keep_stepping_while_others_wait_for_slow_constraints() {
         "pong {last_pong}, answer {first_io_answer}"
     );
 }
+
+#[test]
+fn a_run_without_a_trace_ends_in_the_same_state_and_report() {
+    // The looping role makes fresh variables before it waits: a run that records
+    // no trace steps without renumbering, and still reports canonical terms.
+    let m = model(
+        "a(w(0), I) :: got(X, Y, X) <= a(s, J) <- member(Y, [a, b]) and not(X == c)
+         a(w(N), I) :: a(w(M), I) <- M is N - 1
+         a(s, J) :: got(c, d, c) => a(w(0), K)",
+    );
+    let list = [("p", "w(5)"), ("q", "s")];
+    let traced = Runtime::new(&m, Providers::with_builtins()).run(&peers(&list)).unwrap();
+    let lean = Runtime::new(&m, Providers::with_builtins())
+        .record(false)
+        .run(&peers(&list))
+        .unwrap();
+    let RunEnd::Stuck(report) = &traced.end else {
+        panic!("{:?}", traced.end)
+    };
+    assert!(report.peers[0].waits[0].describe().contains("_0"), "{report:?}");
+    assert_eq!(lean.end, traced.end);
+    assert!(lean.state == traced.state);
+    assert!(lean.trace.entries.is_empty());
+}
