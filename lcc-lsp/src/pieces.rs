@@ -65,12 +65,17 @@ pub fn pieces(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<(u32, Pi
     let starts = clause_starts(text);
     let mut pieces = Vec::with_capacity(starts.len());
     let mut seen = HashSet::with_capacity(starts.len());
+    // For texts seen more than once: the next ordinal.
+    let mut repeated: HashMap<&str, u32> = HashMap::new();
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let piece = (0..)
-            .map(|ordinal| Piece::new(db, file, &text[start..end], ordinal))
-            .find(|piece| seen.insert(*piece))
-            .expect("some ordinal is not taken yet");
+        let piece_text = &text[start..end];
+        let mut piece = Piece::new(db, file, piece_text, 0);
+        if !seen.insert(piece) {
+            let next = repeated.entry(piece_text).or_insert(1);
+            piece = Piece::new(db, file, piece_text, *next);
+            *next += 1;
+        }
         let unbalanced = parse_piece(db, piece)
             .diagnostics
             .iter()
