@@ -1,8 +1,9 @@
 //! Item-level incremental parsing and checking. The parser already parses a file
 //! clause by clause: it splits the token stream before each clause head
-//! `name(...) ::`. This module splits the text at the same places and parses each
-//! piece as its own salsa query keyed by the piece's text, so an edit inside one
-//! clause reparses only that clause.
+//! `name(...) ::`. This module splits the text at the same places into pieces of
+//! a few clauses ([`group_starts`]) and parses each piece as its own salsa query
+//! keyed by the piece's text, so an edit inside one clause reparses only the
+//! clauses of its piece.
 //!
 //! A piece's spans are relative to its start and carry the piece's [`tag`] as
 //! their file, so that they stay valid while edits elsewhere move the piece.
@@ -62,7 +63,7 @@ pub fn parse_piece(db: &dyn salsa::Database, piece: Piece<'_>) -> Parsed {
 #[salsa::tracked(returns(ref))]
 pub fn pieces(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<(u32, Piece<'_>)>> {
     let text = file.text(db);
-    let starts = clause_starts(text);
+    let starts = group_starts(text, &clause_starts(text));
     let mut pieces = Vec::with_capacity(starts.len());
     let mut seen = HashSet::with_capacity(starts.len());
     // For texts seen more than once: the next ordinal.
@@ -271,6 +272,35 @@ pub fn clause_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// A piece holds one clause in [`CLAUSES_PER_PIECE`] on average (fewer pieces,
+/// less bookkeeping per edit; an edit reparses the clauses of its piece).
+const CLAUSES_PER_PIECE: u32 = 4;
+/// ... and never more than this many.
+const MAX_CLAUSES_PER_PIECE: usize = 16;
+
+/// The starts of `starts` where pieces begin: 0, and each clause start whose first
+/// line hashes to a multiple of [`CLAUSES_PER_PIECE`] (or that would make a piece
+/// too long). Where a piece begins depends on that clause's first line only, not
+/// on its position, so an edit leaves the other pieces as they were.
+pub fn group_starts(text: &str, starts: &[usize]) -> Vec<usize> {
+    let mut groups = Vec::with_capacity(starts.len() / CLAUSES_PER_PIECE as usize + 1);
+    let mut since = 0;
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let line = text[start..end].lines().next().unwrap_or_default();
+        // FNV-1a: any fixed hash would do; this one needs no dependency.
+        let hash = line
+            .bytes()
+            .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        if i == 0 || hash % CLAUSES_PER_PIECE == 0 || since >= MAX_CLAUSES_PER_PIECE {
+            groups.push(start);
+            since = 0;
+        }
+        since += 1;
+    }
+    groups
+}
+
 /// What [`clause_starts`] needs to know of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -462,6 +492,10 @@ mod tests {
         // Every prefix of a seed: half-typed clauses.
         let seed = include_str!("../../stdlib/vmm/consolidation.lcc");
         texts.extend(seed.char_indices().step_by(7).map(|(i, _)| seed[..i].to_string()));
+        // Prefixes of the stdlib and seeds in one file: many pieces of several clauses.
+        // (The first seed has an unbalanced bracket: a file holding it is parsed whole.)
+        let all = texts[1..6].join("\n");
+        texts.extend(all.char_indices().step_by(53).map(|(i, _)| all[..i].to_string()));
         texts
     }
 
@@ -489,11 +523,14 @@ mod tests {
         texts.push(format!("constraint p(+A, +B){clauses}"));
         let file = SourceFile::new(&db, FileId(7), String::new());
         // One file edited from text to text, so unchanged pieces keep their memos.
+        let mut split = 0;
         for text in texts {
             file.set_text(&mut db).to(text.clone());
+            split += usize::from(pieces(&db, file).as_ref().is_some_and(|p| p.len() >= 3));
             let expected = lcc_syntax::check_source(FileId(7), &text, crate::db::standard_signatures());
             assert_eq!(diagnostics(&db, file), &expected.diagnostics, "{text}");
         }
+        assert!(split > 100, "{split} texts of 3 pieces or more");
     }
 
     #[test]
