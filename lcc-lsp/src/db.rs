@@ -6,11 +6,13 @@ use std::sync::OnceLock;
 
 use lcc_syntax::ast::{ConstraintDecl, Item, Model};
 use lcc_syntax::signatures::Origin;
-use lcc_syntax::{Diagnostic, FileId, LineIndex, Parsed, Signatures, check_model_wide, sort_diagnostics};
+use lcc_syntax::{
+    Diagnostic, FileId, LineIndex, Parsed, Signatures, check_clauses, check_model_wide, sort_diagnostics,
+};
 
 use crate::drop_later::DropLater;
 use crate::index::FileIndex;
-use crate::pieces::{clause_diagnostics, parse_incrementally};
+use crate::pieces::{parse_incrementally, pieces, piecewise_constraint_decls, piecewise_diagnostics};
 
 /// One source text the server knows: an open document or a `.lcc` file of the workspace.
 #[salsa::input(debug)]
@@ -57,12 +59,16 @@ pub fn parsed(db: &dyn salsa::Database, file: SourceFile) -> DropLater<Parsed> {
     DropLater::new(parse_incrementally(db, file))
 }
 
-/// The file's own `constraint` declarations. Recomputed on every edit but
-/// compared, so an edit that leaves them equal keeps [`signatures`], and with it
-/// every unchanged piece's clause diagnostics, as they were.
+/// The file's own `constraint` declarations, read from its pieces. Recomputed on
+/// every edit but compared, so an edit that leaves them equal keeps
+/// [`signatures`], and with it every unchanged piece's clause diagnostics, as they
+/// were.
 #[salsa::tracked(returns(ref))]
 pub fn constraint_decls(db: &dyn salsa::Database, file: SourceFile) -> Vec<ConstraintDecl> {
-    parsed(db, file).model.constraint_decls().cloned().collect()
+    match pieces(db, file) {
+        Some(pieces) => piecewise_constraint_decls(db, file.id(db), pieces),
+        None => parsed(db, file).model.constraint_decls().cloned().collect(),
+    }
 }
 
 /// The signatures the file's constraint calls resolve against: the standard ones
@@ -88,14 +94,21 @@ pub fn file_index(db: &dyn salsa::Database, file: SourceFile) -> FileIndex {
 }
 
 /// Every diagnostic of the file, syntax and semantic, in source order: what
-/// `lcc_syntax::check_source` reports, computed from the memoised parse and the
-/// memoised clause-local diagnostics of unchanged pieces.
+/// `lcc_syntax::check_source` reports, computed on the file's pieces (with the
+/// memoised parses and clause-local diagnostics of unchanged pieces, and without
+/// joining them into one tree), or on the whole file when it does not split.
 #[salsa::tracked(returns(ref))]
 pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
-    let parsed = parsed(db, file);
-    let mut all = parsed.diagnostics.clone();
-    all.extend(check_model_wide(&parsed.model));
-    all.extend(clause_diagnostics(db, file, &parsed.model));
+    let mut all = match pieces(db, file) {
+        Some(pieces) => piecewise_diagnostics(db, file, pieces),
+        None => {
+            let parsed = parsed(db, file);
+            let mut all = parsed.diagnostics.clone();
+            all.extend(check_model_wide(&parsed.model));
+            all.extend(check_clauses(parsed.model.clauses(), signatures(db, file)));
+            all
+        }
+    };
     sort_diagnostics(&mut all);
     all
 }

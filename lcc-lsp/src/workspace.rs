@@ -237,12 +237,15 @@ pub struct View<'s> {
     pub text: &'s str,
     /// Its line starts.
     pub lines: &'s LineIndex,
-    /// Its parse.
-    pub parsed: &'s Parsed,
     db: &'s Database,
 }
 
 impl<'s> View<'s> {
+    /// Its parse, as one tree (computed on first use: diagnostics do not need it).
+    pub fn parsed(&self) -> &'s Parsed {
+        parsed(self.db, self.doc.file)
+    }
+
     /// Its semantic index (computed on first use: diagnostics do not need it).
     pub fn index(&self) -> &'s FileIndex {
         file_index(self.db, self.doc.file)
@@ -291,7 +294,6 @@ impl Snapshot {
             doc,
             text: doc.file.text(&self.db),
             lines: line_index(&self.db, doc.file),
-            parsed: parsed(&self.db, doc.file),
             db: &self.db,
         }
     }

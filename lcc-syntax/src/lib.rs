@@ -18,7 +18,9 @@ pub mod parse;
 pub mod render;
 pub mod signatures;
 
-pub use check::{Checked, check_clauses, check_model, check_model_wide, check_source, sort_diagnostics};
+pub use check::{
+    Checked, check_clauses, check_model, check_model_wide, check_pieces_wide, check_source, sort_diagnostics,
+};
 pub use diagnostic::{Diagnostic, Severity};
 pub use parse::{Comment, Parsed, parse};
 pub use signatures::Signatures;

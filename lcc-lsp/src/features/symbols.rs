@@ -19,7 +19,7 @@ pub fn document_symbols(view: &View<'_>) -> Vec<DocumentSymbol> {
         selection_range: view.range(selection),
         children,
     };
-    view.parsed
+    view.parsed()
         .model
         .items
         .iter()
@@ -98,7 +98,7 @@ pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<WorkspaceSymbo
                 });
             }
         };
-        for item in &view.parsed.model.items {
+        for item in &view.parsed().model.items {
             match item {
                 Item::Clause(clause) => {
                     if let Some((name, _)) = clause.head.name_arity() {

@@ -5,8 +5,9 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Cond, CondKind, Def, DefKind, Model, RoleRef, Step, StepKind};
+use crate::ast::{Cond, CondKind, Def, DefKind, RoleRef, Step, StepKind};
 use crate::check::index::RoleIndex;
+use crate::check::items::Items;
 use crate::diagnostic::{Diagnostic, codes};
 
 /// Why an alternative can always be taken: the step that always fires, and the
@@ -18,7 +19,7 @@ struct Always<'m> {
 }
 
 /// Reports W0211 once per `or` chain.
-pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     let mut analysis = Analysis {
         index,
         roles: FxHashMap::default(),

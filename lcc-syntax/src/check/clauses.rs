@@ -8,11 +8,12 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Clause, Model, Term, TermKind};
+use crate::ast::{Clause, Term, TermKind};
+use crate::check::items::Items;
 use crate::diagnostic::{Diagnostic, codes};
 
 /// Reports E0210 at every clause whose head an earlier clause's head subsumes.
-pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+pub fn check(model: &(impl Items + ?Sized), out: &mut Vec<Diagnostic>) {
     let mut earlier: FxHashMap<(&str, usize), Vec<&Clause>> = FxHashMap::default();
     for clause in model.clauses() {
         let Some((name, arity)) = clause.head.name_arity() else {

@@ -4,14 +4,14 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::Model;
 use crate::check::index::RoleIndex;
+use crate::check::items::Items;
 use crate::check::show;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::span::Span;
 
 /// Reports W0208, W0209 and E0215.
-pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     duplicates(model, out);
     let declared: Vec<(&str, usize, Span)> = model
         .role_decls()
@@ -84,7 +84,7 @@ pub(crate) fn param_name(i: usize) -> String {
     }
 }
 
-fn duplicates(model: &Model, out: &mut Vec<Diagnostic>) {
+fn duplicates(model: &(impl Items + ?Sized), out: &mut Vec<Diagnostic>) {
     let mut roles: FxHashMap<(&str, usize), Span> = FxHashMap::default();
     for decl in model.role_decls() {
         let Some(key) = decl.role.name_arity() else {

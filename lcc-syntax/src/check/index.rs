@@ -2,7 +2,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Clause, Model};
+use crate::ast::Clause;
+use crate::check::items::Items;
 
 /// Which clauses define which roles. A role is identified by name and arity for
 /// clause lookup; messages address roles by name only.
@@ -15,8 +16,9 @@ pub struct RoleIndex<'m> {
 }
 
 impl<'m> RoleIndex<'m> {
-    /// Indexes the clauses of `model` whose head role is an atom or compound.
-    pub fn new(model: &'m Model) -> RoleIndex<'m> {
+    /// Indexes the clauses of `model` (one model, or consecutive pieces of one)
+    /// whose head role is an atom or compound.
+    pub fn new(model: &'m (impl Items + ?Sized)) -> RoleIndex<'m> {
         let mut index = RoleIndex::default();
         for clause in model.clauses() {
             if let Some((name, arity)) = clause.head.name_arity() {

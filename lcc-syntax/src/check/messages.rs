@@ -9,8 +9,9 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::ast::{Model, RoleRef, StepKind, Term};
+use crate::ast::{RoleRef, StepKind, Term};
 use crate::check::index::RoleIndex;
+use crate::check::items::Items;
 use crate::diagnostic::{Diagnostic, codes};
 
 /// One message step: a send or a receive, in the clause for `role`.
@@ -38,7 +39,7 @@ fn functor(f: (&str, usize)) -> String {
 }
 
 /// Reports W0203 and W0204.
-pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     let mut sends: Vec<Message<'_>> = Vec::new();
     let mut receives: Vec<Message<'_>> = Vec::new();
     for clause in model.clauses() {

@@ -10,6 +10,7 @@ mod constraints;
 mod declarations;
 mod ids;
 pub mod index;
+pub mod items;
 mod messages;
 mod modes;
 mod operators;
@@ -20,6 +21,7 @@ pub mod suggest;
 mod variables;
 
 pub use constraints::visit_calls;
+pub use items::Items;
 pub use variables::occurrences;
 
 use crate::ast::{Clause, Model};
@@ -89,7 +91,14 @@ pub fn check_model_wide(model: &Model) -> Vec<Diagnostic> {
     crate::depth::with_deep_stack(|| check_model_wide_on_deep_stack(model))
 }
 
-fn check_model_wide_on_deep_stack(model: &Model) -> Vec<Diagnostic> {
+/// [`check_model_wide`] on the model made up of `pieces`, consecutive parts of one
+/// model, without joining them: the same diagnostics, in the same order. Spans are
+/// those of the pieces.
+pub fn check_pieces_wide(pieces: &[&Model]) -> Vec<Diagnostic> {
+    crate::depth::with_deep_stack(|| check_model_wide_on_deep_stack(pieces))
+}
+
+fn check_model_wide_on_deep_stack(model: &(impl Items + ?Sized)) -> Vec<Diagnostic> {
     let index = index::RoleIndex::new(model);
     let mut out = Vec::new();
     roles::check(model, &index, &mut out);

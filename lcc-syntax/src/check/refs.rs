@@ -1,7 +1,8 @@
 //! Every place a model mentions a role `a(Role, Id)`: clause heads, role calls and
 //! message partners, with the clause and step they belong to.
 
-use crate::ast::{Clause, Model, RoleRef, Step, StepKind};
+use crate::ast::{Clause, RoleRef, Step, StepKind};
+use crate::check::items::Items;
 
 /// How a role reference is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +63,6 @@ pub fn clause_role_uses(clause: &Clause) -> Vec<RoleUse<'_>> {
 }
 
 /// Every role reference of `model`, clause by clause in source order.
-pub fn role_uses(model: &Model) -> impl Iterator<Item = RoleUse<'_>> {
+pub fn role_uses(model: &(impl Items + ?Sized)) -> impl Iterator<Item = RoleUse<'_>> {
     model.clauses().flat_map(clause_role_uses)
 }

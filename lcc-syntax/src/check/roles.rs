@@ -1,8 +1,9 @@
 //! Role references against role definitions: undefined roles (E0201) and role calls
 //! with an arity no clause defines (W0202).
 
-use crate::ast::{Model, StepKind, Term, TermKind};
+use crate::ast::{StepKind, Term, TermKind};
 use crate::check::index::RoleIndex;
+use crate::check::items::Items;
 use crate::check::refs::{RoleUse, RoleUseKind, clause_role_uses, role_uses};
 use crate::check::show;
 use crate::check::suggest::{closest, list};
@@ -13,7 +14,7 @@ use crate::span::Span;
 const LIST_ROLES_UP_TO: usize = 8;
 
 /// Reports E0201 and W0202.
-pub fn check(model: &Model, index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
     for role_use in role_uses(model) {
         if role_use.kind == RoleUseKind::Head {
             continue;
