@@ -37,7 +37,7 @@ use crate::constraint::{Pending, Providers};
 use crate::error::{ErrorKind, EvalError};
 use crate::model::Model;
 use crate::state::{Instance, Message, Peer, Proc, State, expand};
-use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step_owned};
+use crate::step::{Choice, Context, Limits, LowestId, Outcome, PeerSpec, PickPolicy, step, step_owned};
 use crate::term::Term;
 use crate::trace::Trace;
 use crate::transport::{Directory, Inbound, Transport, TransportError};

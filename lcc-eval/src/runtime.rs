@@ -432,7 +432,6 @@ impl<'m> Runtime<'m> {
         // The peers whose waits retry them on any step (see [`Retry`]).
         let mut on_any_step: BTreeSet<usize> = BTreeSet::new();
         let index_id: Vec<Atom> = (0..n).map(|i| state.peer(i).id()).collect();
-        let index_of: HashMap<Atom, usize> = index_id.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         // Events only for a trace (whose variables are named by their canonical
         // numbers, so a traced run keeps its states canonical); otherwise the
         // state is renumbered only at the end of the run.
