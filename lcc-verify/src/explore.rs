@@ -21,19 +21,18 @@ use std::collections::{HashMap, HashSet};
 use rustc_hash::FxHashMap;
 use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lcc_eval::model::{Def, DefId};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{
-    Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, enabled, step,
-};
+use lcc_eval::{Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, step};
 use lcc_syntax::Span;
 
 use crate::encode::{Symmetry, encode, fingerprint};
 use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
+use crate::moves::{MoveCache, PeerMoves};
 
 /// A peer's sleep flag: awake.
 pub const AWAKE: u8 = 0;
@@ -77,14 +76,14 @@ pub enum Move {
         /// The `par` branches leading to it (the thread that fired).
         thread: Vec<u32>,
         /// What happened.
-        events: Vec<Event>,
+        events: Arc<[Event]>,
     },
     /// The peer's attempt to step was blocked (constraints failed); it sleeps.
     Sleep {
         /// What its steps wait for.
         waits: Vec<Wait>,
         /// The constraint calls of the attempt and their answers.
-        events: Vec<Event>,
+        events: Arc<[Event]>,
     },
 }
 
@@ -100,51 +99,57 @@ pub struct Succ {
 }
 
 /// Every successor of `node`, in a fixed order: lcc-eval's enabled steps of
-/// awake peers, then the sleep moves (by peer).
-pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<Succ>, EvalError> {
+/// awake peers (by peer), then the sleep moves (by peer). Each peer's moves come
+/// from `cache` (asked of lcc-eval when not there yet).
+pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node, cache: &mut MoveCache) -> Result<Vec<Succ>, EvalError> {
     let state = &node.state;
+    let directory = cache.directory(model, state);
     let mut out = Vec::new();
-    let mut can_fire = vec![false; state.len()];
-    for f in enabled(model, state, ctx)? {
-        let p = f.choice.peer;
-        if node.asleep[p] != 0 {
+    let mut sleeps = Vec::new();
+    for p in 0..state.len() {
+        if node.asleep[p] != AWAKE {
             continue;
         }
-        can_fire[p] = true;
-        let (def, thread) = locate(model, state.peer(p).proc(), f.choice.path.as_deref().unwrap_or(&[]));
-        let mut asleep = node.asleep.clone();
-        for (i, a) in asleep.iter_mut().enumerate() {
-            if let Some(retry) = retry_of(*a)
-                && retry.woken_by(f.state.peer(i).id(), &f.events)
-            {
-                *a = AWAKE;
+        let moves = cache.moves(model, ctx, state, p, directory)?;
+        for f in &moves.steps {
+            let mut asleep = node.asleep.clone();
+            for (i, a) in asleep.iter_mut().enumerate() {
+                if let Some(retry) = retry_of(*a)
+                    && retry.woken_by(state.peer(i).id(), &f.events)
+                {
+                    *a = AWAKE;
+                }
             }
+            out.push(Succ {
+                node: Node {
+                    state: PeerMoves::apply(state, p, f),
+                    asleep,
+                },
+                peer: p,
+                mv: Move::Fire {
+                    choice: f.choice.clone(),
+                    step: f.step,
+                    thread: f.thread.clone(),
+                    events: f.events.clone(),
+                },
+            });
         }
-        out.push(Succ {
-            node: Node { state: f.state, asleep },
-            peer: p,
-            mv: Move::Fire {
-                choice: f.choice,
-                step: def,
-                thread,
-                events: f.events,
-            },
-        });
-    }
-    for (p, _) in can_fire.iter().enumerate().filter(|(_, c)| **c) {
-        if let Some(b) = blocked_attempt(model, state, ctx, Choice::peer(p))? {
+        if let (false, Some(b)) = (moves.steps.is_empty(), &moves.block) {
+            let mut next = state.clone();
+            next.set_peer(p, b.peer.clone());
             let mut asleep = node.asleep.clone();
             asleep[p] = sleep_flag(Retry::after(&b.waits));
-            out.push(Succ {
-                node: Node { state: b.state, asleep },
+            sleeps.push(Succ {
+                node: Node { state: next, asleep },
                 peer: p,
                 mv: Move::Sleep {
-                    waits: b.waits,
-                    events: b.attempt,
+                    waits: b.waits.clone(),
+                    events: b.events.clone(),
                 },
             });
         }
     }
+    out.extend(sleeps);
     Ok(out)
 }
 
@@ -489,7 +494,7 @@ struct Prepared {
     receives: bool,
     thread: Vec<u32>,
     step: Option<DefId>,
-    events: Vec<Event>,
+    events: Arc<[Event]>,
 }
 
 struct Expansion {
@@ -570,7 +575,13 @@ impl Search<'_> {
         }
     }
 
-    fn expand(&self, node: &Node, symmetry: &Symmetry, visited: &Visited) -> Result<Expansion, EvalError> {
+    fn expand(
+        &self,
+        node: &Node,
+        symmetry: &Symmetry,
+        visited: &Visited,
+        cache: &mut MoveCache,
+    ) -> Result<Expansion, EvalError> {
         let ctx = context(self.providers);
         let mut out = Expansion {
             succs: Vec::new(),
@@ -578,9 +589,9 @@ impl Search<'_> {
             enabled: Vec::new(),
             ample: None,
         };
-        let succs = successors(self.model, &ctx, node)?;
+        let succs = successors(self.model, &ctx, node, cache)?;
         let ample = if self.reductions.por {
-            crate::por::ample(self.model, &ctx, node, &succs)?
+            crate::por::ample(self.model, &ctx, node, &succs, cache)?
         } else {
             None
         };
@@ -688,6 +699,7 @@ impl Search<'_> {
             ProgressBar::hidden()
         };
         let threads = self.reductions.threads.max(1);
+        let caches: Vec<Mutex<MoveCache>> = (0..threads).map(|_| Mutex::default()).collect();
         let batch = 512 * threads;
         let mut frontier: Vec<(u32, Node)> = vec![(0, start.clone())];
         let mut stopped = None;
@@ -699,7 +711,7 @@ impl Search<'_> {
                     stopped = Some(stop);
                     break 'levels;
                 }
-                let expansions = self.expand_all(chunk, threads, &symmetry, &visited);
+                let expansions = self.expand_all(chunk, &caches, &symmetry, &visited);
                 for ((src, _), exp) in chunk.iter().zip(expansions) {
                     let exp = exp?;
                     let src = *src;
@@ -832,23 +844,25 @@ impl Search<'_> {
     fn expand_all(
         &self,
         chunk: &[(u32, Node)],
-        threads: usize,
+        caches: &[Mutex<MoveCache>],
         symmetry: &Symmetry,
         visited: &Visited,
     ) -> Vec<Result<Expansion, EvalError>> {
         // Each worker runs lcc-eval's `step` on a stack as large as lcc-eval's
         // own runs use, so that its role-nesting limit is reachable here too.
-        let workers = if chunk.len() < 64 { 1 } else { threads };
+        let workers = if chunk.len() < 64 { 1 } else { caches.len() };
         let per = chunk.len().div_ceil(workers).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(per)
-                .map(|part| {
+                .zip(caches)
+                .map(|(part, cache)| {
                     std::thread::Builder::new()
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || {
+                            let mut cache = cache.lock().expect("a search worker panicked");
                             part.iter()
-                                .map(|(_, node)| self.expand(node, symmetry, visited))
+                                .map(|(_, node)| self.expand(node, symmetry, visited, &mut cache))
                                 .collect::<Vec<_>>()
                         })
                         .expect("spawn a search worker")

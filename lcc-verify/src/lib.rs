@@ -34,6 +34,7 @@ pub mod encode;
 pub mod explore;
 pub mod graph;
 pub mod models_file;
+pub mod moves;
 pub mod por;
 pub mod properties;
 pub mod report;

@@ -35,10 +35,17 @@ use lcc_eval::state::{Proc, expand};
 use lcc_eval::{Atom, Choice, Context, EvalError, Event, Model, Retry, Term};
 
 use crate::explore::{Move, Node, Succ, blocked_attempt, sleep_flag};
+use crate::moves::MoveCache;
 
 /// The indices (into `succs`, all the successors of `node`) of an ample set, or
 /// `None` when the state must be fully expanded.
-pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> Result<Option<Vec<usize>>, EvalError> {
+pub fn ample(
+    model: &Model,
+    ctx: &Context<'_>,
+    node: &Node,
+    succs: &[Succ],
+    cache: &mut MoveCache,
+) -> Result<Option<Vec<usize>>, EvalError> {
     if node.asleep.contains(&sleep_flag(Retry::OnAnyStep)) {
         return Ok(None);
     }
@@ -65,7 +72,7 @@ pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> R
         if sleepers.contains(p) || best.as_ref().is_some_and(|b| b.len() <= members.len()) {
             continue;
         }
-        if eligible(model, ctx, node, succs, *p, thread, members)? {
+        if eligible(model, ctx, node, succs, *p, thread, members, cache)? {
             best = Some(members.clone());
         }
     }
@@ -80,6 +87,7 @@ fn eligible(
     p: usize,
     thread: &[u32],
     members: &[usize],
+    cache: &mut MoveCache,
 ) -> Result<bool, EvalError> {
     let peer = node.state.peer(p);
     if !peer.pending().is_empty() {
@@ -128,7 +136,11 @@ fn eligible(
     // another peer is stuck while `p` could still run: strong deadlocks).
     for &i in members {
         let next = &succs[i].node.state;
-        if next.peer(p).is_finished() || blocked_attempt(model, next, ctx, Choice::peer(p))?.is_some() {
+        if next.peer(p).is_finished() {
+            return Ok(false);
+        }
+        let directory = cache.directory(model, next);
+        if cache.moves(model, ctx, next, p, directory)?.block.is_some() {
             return Ok(false);
         }
     }
