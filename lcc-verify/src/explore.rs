@@ -27,10 +27,12 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use lcc_eval::model::{Def, DefId};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, step};
+use lcc_eval::{
+    Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, step,
+};
 use lcc_syntax::Span;
 
-use crate::encode::{Symmetry, encode, fingerprint};
+use crate::encode::{Encoder, Symmetry, encode, fingerprint};
 use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
 use crate::moves::{MoveCache, PeerMoves};
 
@@ -101,7 +103,12 @@ pub struct Succ {
 /// Every successor of `node`, in a fixed order: lcc-eval's enabled steps of
 /// awake peers (by peer), then the sleep moves (by peer). Each peer's moves come
 /// from `cache` (asked of lcc-eval when not there yet).
-pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node, cache: &mut MoveCache) -> Result<Vec<Succ>, EvalError> {
+pub fn successors(
+    model: &Model,
+    ctx: &Context<'_>,
+    node: &Node,
+    cache: &mut MoveCache,
+) -> Result<Vec<Succ>, EvalError> {
     let state = &node.state;
     let directory = cache.directory(model, state);
     let mut out = Vec::new();
@@ -483,6 +490,14 @@ pub struct Search<'a> {
 /// committed, until used).
 const WORKER_STACK: usize = 256 << 20;
 
+/// What a search worker keeps from one state to the next.
+struct Worker {
+    /// Each peer's moves per local situation.
+    moves: MoveCache,
+    /// Peer encodings.
+    encoder: Encoder,
+}
+
 /// A successor as a worker prepares it for insertion.
 struct Prepared {
     key: Key,
@@ -575,13 +590,8 @@ impl Search<'_> {
         }
     }
 
-    fn expand(
-        &self,
-        node: &Node,
-        symmetry: &Symmetry,
-        visited: &Visited,
-        cache: &mut MoveCache,
-    ) -> Result<Expansion, EvalError> {
+    fn expand(&self, node: &Node, visited: &Visited, worker: &mut Worker) -> Result<Expansion, EvalError> {
+        let cache = &mut worker.moves;
         let ctx = context(self.providers);
         let mut out = Expansion {
             succs: Vec::new(),
@@ -612,7 +622,7 @@ impl Search<'_> {
                 placed.push(None);
                 continue;
             }
-            let enc = encode(&s.node.state, &s.node.asleep, symmetry);
+            let enc = worker.encoder.encode(&s.node.state, &s.node.asleep);
             if enc.depth > self.bounds.depth {
                 out.cut = true;
                 placed.push(None);
@@ -699,7 +709,14 @@ impl Search<'_> {
             ProgressBar::hidden()
         };
         let threads = self.reductions.threads.max(1);
-        let caches: Vec<Mutex<MoveCache>> = (0..threads).map(|_| Mutex::default()).collect();
+        let workers: Vec<Mutex<Worker>> = (0..threads)
+            .map(|_| {
+                Mutex::new(Worker {
+                    moves: MoveCache::default(),
+                    encoder: Encoder::new(&start.state, &symmetry),
+                })
+            })
+            .collect();
         let batch = 512 * threads;
         let mut frontier: Vec<(u32, Node)> = vec![(0, start.clone())];
         let mut stopped = None;
@@ -711,7 +728,7 @@ impl Search<'_> {
                     stopped = Some(stop);
                     break 'levels;
                 }
-                let expansions = self.expand_all(chunk, &caches, &symmetry, &visited);
+                let expansions = self.expand_all(chunk, &workers, &visited);
                 for ((src, _), exp) in chunk.iter().zip(expansions) {
                     let exp = exp?;
                     let src = *src;
@@ -844,25 +861,24 @@ impl Search<'_> {
     fn expand_all(
         &self,
         chunk: &[(u32, Node)],
-        caches: &[Mutex<MoveCache>],
-        symmetry: &Symmetry,
+        workers: &[Mutex<Worker>],
         visited: &Visited,
     ) -> Vec<Result<Expansion, EvalError>> {
         // Each worker runs lcc-eval's `step` on a stack as large as lcc-eval's
         // own runs use, so that its role-nesting limit is reachable here too.
-        let workers = if chunk.len() < 64 { 1 } else { caches.len() };
-        let per = chunk.len().div_ceil(workers).max(1);
+        let used = if chunk.len() < 64 { 1 } else { workers.len() };
+        let per = chunk.len().div_ceil(used).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(per)
-                .zip(caches)
-                .map(|(part, cache)| {
+                .zip(workers)
+                .map(|(part, worker)| {
                     std::thread::Builder::new()
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || {
-                            let mut cache = cache.lock().expect("a search worker panicked");
+                            let mut worker = worker.lock().expect("a search worker panicked");
                             part.iter()
-                                .map(|(_, node)| self.expand(node, symmetry, visited, &mut cache))
+                                .map(|(_, node)| self.expand(node, visited, &mut worker))
                                 .collect::<Vec<_>>()
                         })
                         .expect("spawn a search worker")

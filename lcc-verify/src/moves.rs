@@ -130,11 +130,7 @@ fn ask(model: &Model, ctx: &Context<'_>, state: &State, p: usize) -> Result<Peer
                 .filter(|&q| q != p)
                 .flat_map(|q| {
                     let before = state.shared_inbox(q).len();
-                    f.state
-                        .shared_inbox(q)
-                        .iter()
-                        .skip(before)
-                        .map(move |m| (q, m.clone()))
+                    f.state.shared_inbox(q).iter().skip(before).map(move |m| (q, m.clone()))
                 })
                 .collect();
             PeerStep {
