@@ -16,9 +16,9 @@
 //! batches (`threads` workers) and inserted in order, so state numbers, the
 //! graph and every verdict are the same for any number of threads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -277,11 +277,11 @@ impl Default for Reductions {
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     /// Steps that fired.
-    pub steps: HashSet<DefId>,
+    pub steps: FxHashSet<DefId>,
     /// Alternatives chosen (by the span of the alternative).
-    pub alternatives: HashSet<Span>,
+    pub alternatives: FxHashSet<Span>,
     /// Clauses entered (by the span of the head).
-    pub clauses: HashSet<Span>,
+    pub clauses: FxHashSet<Span>,
 }
 
 impl Coverage {

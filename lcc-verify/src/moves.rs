@@ -82,6 +82,10 @@ pub struct MoveCache {
     /// Directories (a role set number per peer) by number.
     directories: Interner<Box<[u32]>>,
     map: FxHashMap<(Arc<Peer>, u32), Arc<PeerMoves>>,
+    /// Whether the attempt restricted to a branch path can block (see [`MoveCache::blocked_in_thread`]).
+    restricted: FxHashMap<(Arc<Peer>, u32, Vec<u32>), bool>,
+    /// Role sets of peer records by address (the record is kept, so the address is not reused).
+    record_roles: FxHashMap<usize, (Arc<Peer>, u32)>,
     /// Look-ups answered from the cache.
     pub hits: u64,
     /// Look-ups that asked lcc-eval.
@@ -91,8 +95,50 @@ pub struct MoveCache {
 impl MoveCache {
     /// The number of `state`'s role directory in this cache.
     pub fn directory(&mut self, model: &Model, state: &State) -> u32 {
-        let dir: Box<[u32]> = state.peers().map(|p| self.role_sets.intern(p.roles(model))).collect();
+        let dir: Box<[u32]> = (0..state.len())
+            .map(|i| {
+                let peer = state.shared_peer(i);
+                let key = Arc::as_ptr(peer) as usize;
+                if let Some((_, set)) = self.record_roles.get(&key) {
+                    return *set;
+                }
+                let set = self.role_sets.intern(peer.roles(model));
+                if self.record_roles.len() >= MAX_ENTRIES {
+                    self.record_roles.clear();
+                }
+                self.record_roles.insert(key, (peer.clone(), set));
+                set
+            })
+            .collect();
         self.directories.intern(dir)
+    }
+
+    /// Whether the runtime's attempt of peer `p` in `state` (directory
+    /// `directory`), restricted to the branch path `path`, is blocked under some
+    /// constraint answers.
+    pub fn blocked_in_thread(
+        &mut self,
+        model: &Model,
+        ctx: &Context<'_>,
+        state: &State,
+        p: usize,
+        directory: u32,
+        path: &[u32],
+    ) -> Result<bool, EvalError> {
+        let key = (state.shared_peer(p).clone(), directory, path.to_vec());
+        if let Some(&found) = self.restricted.get(&key) {
+            return Ok(found);
+        }
+        let attempt = Choice {
+            path: Some(path.to_vec()),
+            ..Choice::peer(p)
+        };
+        let blocked = blocked_attempt(model, state, ctx, attempt)?.is_some();
+        if self.restricted.len() >= MAX_ENTRIES {
+            self.restricted.clear();
+        }
+        self.restricted.insert(key, blocked);
+        Ok(blocked)
     }
 
     /// The moves of peer `p` in `state`, whose directory is `directory`.

@@ -32,9 +32,9 @@ use std::sync::Arc;
 
 use lcc_eval::model::{Def, StepKind};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{Atom, Choice, Context, EvalError, Event, Model, Retry, Term};
+use lcc_eval::{Atom, Context, EvalError, Event, Model, Retry, Term};
 
-use crate::explore::{Move, Node, Succ, blocked_attempt, sleep_flag};
+use crate::explore::{Move, Node, Succ, sleep_flag};
 use crate::moves::MoveCache;
 
 /// The indices (into `succs`, all the successors of `node`) of an ample set, or
@@ -118,19 +118,6 @@ fn eligible(
     if !mine.is_disjoint(&others) {
         return Ok(false);
     }
-    let Move::Fire { choice, .. } = &succs[members[0]].mv else {
-        return Ok(false);
-    };
-    let Some(path) = choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
-        return Ok(false);
-    };
-    let attempt = Choice {
-        path: Some(path.to_vec()),
-        ..Choice::peer(p)
-    };
-    if blocked_attempt(model, &node.state, ctx, attempt)?.is_some() {
-        return Ok(false);
-    }
     // Invisibility: after each step `p` can still step, whatever the constraints
     // answer, so no ample step makes `p` stuck (which would hide states where
     // another peer is stuck while `p` could still run: strong deadlocks).
@@ -143,6 +130,16 @@ fn eligible(
         if cache.moves(model, ctx, next, p, directory)?.block.is_some() {
             return Ok(false);
         }
+    }
+    let Move::Fire { choice, .. } = &succs[members[0]].mv else {
+        return Ok(false);
+    };
+    let Some(path) = choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
+        return Ok(false);
+    };
+    let directory = cache.directory(model, &node.state);
+    if cache.blocked_in_thread(model, ctx, &node.state, p, directory, path)? {
+        return Ok(false);
     }
     Ok(true)
 }
