@@ -72,7 +72,7 @@ pub fn ample(
         if sleepers.contains(p) || best.as_ref().is_some_and(|b| b.len() <= members.len()) {
             continue;
         }
-        if eligible(model, ctx, node, succs, *p, thread, members, cache)? {
+        if eligible(model, ctx, node, succs, (*p, thread, members), cache)? {
             best = Some(members.clone());
         }
     }
@@ -84,9 +84,7 @@ fn eligible(
     ctx: &Context<'_>,
     node: &Node,
     succs: &[Succ],
-    p: usize,
-    thread: &[u32],
-    members: &[usize],
+    (p, thread, members): (usize, &[u32], &[usize]),
     cache: &mut MoveCache,
 ) -> Result<bool, EvalError> {
     let peer = node.state.peer(p);
