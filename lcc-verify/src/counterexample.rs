@@ -63,7 +63,7 @@ pub fn replay(
             ));
         };
         match s.mv {
-            Move::Fire { choice, events, .. } => trace.extend(k as u64, Some(choice), events.to_vec()),
+            Move::Fire(f) => trace.extend(k as u64, Some(f.choice.clone()), f.events.to_vec()),
             Move::Sleep { waits, events } => {
                 // The calls the attempt made and their (failed) answers, then the peer stuck.
                 let mut events = events.to_vec();

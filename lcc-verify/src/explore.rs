@@ -34,7 +34,7 @@ use lcc_syntax::Span;
 
 use crate::encode::{Encoder, Symmetry, encode, fingerprint};
 use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
-use crate::moves::{MoveCache, PeerMoves};
+use crate::moves::{MoveCache, PeerStep};
 
 /// A peer's sleep flag: awake.
 pub const AWAKE: u8 = 0;
@@ -69,17 +69,9 @@ pub struct Node {
 /// What a transition does.
 #[derive(Debug, Clone)]
 pub enum Move {
-    /// A step fired.
-    Fire {
-        /// lcc-eval's fully specified choice (replayable with `step`).
-        choice: Choice,
-        /// The step that fired (`None` if it cannot be located).
-        step: Option<DefId>,
-        /// The `par` branches leading to it (the thread that fired).
-        thread: Vec<u32>,
-        /// What happened.
-        events: Arc<[Event]>,
-    },
+    /// A step fired: lcc-eval's choice (replayable with `step`), the step, its
+    /// thread and events.
+    Fire(Arc<PeerStep>),
     /// The peer's attempt to step was blocked (constraints failed); it sleeps.
     Sleep {
         /// What its steps wait for.
@@ -129,16 +121,11 @@ pub fn successors(
             }
             out.push(Succ {
                 node: Node {
-                    state: PeerMoves::apply(state, p, f),
+                    state: cache.apply(state, p, f),
                     asleep,
                 },
                 peer: p,
-                mv: Move::Fire {
-                    choice: f.choice.clone(),
-                    step: f.step,
-                    thread: f.thread.clone(),
-                    events: f.events.clone(),
-                },
+                mv: Move::Fire(f.clone()),
             });
         }
         if let (false, Some(b)) = (moves.steps.is_empty(), &moves.block) {
@@ -608,11 +595,9 @@ impl Search<'_> {
         // Where each successor lands in `out.succs` (`None`: beyond the bounds).
         let mut placed = Vec::with_capacity(succs.len());
         for s in succs {
-            let (fired, thread, step, events) = match s.mv {
-                Move::Fire {
-                    thread, step, events, ..
-                } => (true, thread, step, events),
-                Move::Sleep { events, .. } => (false, Vec::new(), None, events),
+            let (fired, thread, step, events) = match &s.mv {
+                Move::Fire(f) => (true, f.thread.clone(), f.step, f.events.clone()),
+                Move::Sleep { events, .. } => (false, Vec::new(), None, events.clone()),
             };
             if fired {
                 out.enabled.push((s.peer as u8, thread.clone()));

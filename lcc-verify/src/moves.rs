@@ -53,22 +53,10 @@ pub struct PeerBlock {
 #[derive(Debug)]
 pub struct PeerMoves {
     /// lcc-eval's enabled steps of the peer, in [`enabled_for`]'s order.
-    pub steps: Vec<PeerStep>,
+    pub steps: Vec<Arc<PeerStep>>,
     /// A combination of constraint answers under which the runtime's attempt
     /// (lcc-eval's default choice) is blocked, if there is one.
     pub block: Option<PeerBlock>,
-}
-
-impl PeerMoves {
-    /// The new state after `step` (one of `self.steps`) of peer `p` in `state`.
-    pub fn apply(state: &State, p: usize, step: &PeerStep) -> State {
-        let mut next = state.clone();
-        next.set_peer(p, step.peer.clone());
-        for (q, m) in &step.sends {
-            next.push_message(*q, m.clone());
-        }
-        next
-    }
 }
 
 /// The most entries a cache keeps before it starts afresh (bounds its memory).
@@ -82,17 +70,59 @@ pub struct MoveCache {
     /// Directories (a role set number per peer) by number.
     directories: Interner<Box<[u32]>>,
     map: FxHashMap<(Arc<Peer>, u32), Arc<PeerMoves>>,
+    /// The same by record address (the record is kept, so the address is not
+    /// reused): most look-ups find the very record again, without hashing it.
+    by_address: FxHashMap<(usize, u32), (Arc<Peer>, Arc<PeerMoves>)>,
     /// Whether the attempt restricted to a branch path can block (see [`MoveCache::blocked_in_thread`]).
     restricted: FxHashMap<(Arc<Peer>, u32, Vec<u32>), bool>,
     /// Role sets of peer records by address (the record is kept, so the address is not reused).
     record_roles: FxHashMap<usize, (Arc<Peer>, u32)>,
+    /// A peer record with a message appended, by the addresses of the record
+    /// and the message (both kept): states that receive the same message share
+    /// the new record, so its encoding and role set are computed once.
+    deliveries: FxHashMap<(usize, usize), Delivery>,
     /// Look-ups answered from the cache.
     pub hits: u64,
     /// Look-ups that asked lcc-eval.
     pub misses: u64,
 }
 
+/// A record, a message, and the record with the message appended.
+struct Delivery {
+    _before: Arc<Peer>,
+    _message: Arc<Message>,
+    after: Arc<Peer>,
+}
+
 impl MoveCache {
+    /// The new state after `step` (one of the peer's [`PeerMoves::steps`]) of peer `p` in `state`.
+    pub fn apply(&mut self, state: &State, p: usize, step: &PeerStep) -> State {
+        let mut next = state.clone();
+        next.set_peer(p, step.peer.clone());
+        for (q, m) in &step.sends {
+            let before = next.shared_peer(*q).clone();
+            let key = (Arc::as_ptr(&before) as usize, Arc::as_ptr(m) as usize);
+            if let Some(d) = self.deliveries.get(&key) {
+                next.set_peer(*q, d.after.clone());
+                continue;
+            }
+            next.push_message(*q, m.clone());
+            if self.deliveries.len() >= MAX_ENTRIES {
+                self.deliveries.clear();
+            }
+            let after = next.shared_peer(*q).clone();
+            self.deliveries.insert(
+                key,
+                Delivery {
+                    _before: before,
+                    _message: m.clone(),
+                    after,
+                },
+            );
+        }
+        next
+    }
+
     /// The number of `state`'s role directory in this cache.
     pub fn directory(&mut self, model: &Model, state: &State) -> u32 {
         let dir: Box<[u32]> = (0..state.len())
@@ -150,17 +180,32 @@ impl MoveCache {
         p: usize,
         directory: u32,
     ) -> Result<Arc<PeerMoves>, EvalError> {
-        let key = (state.shared_peer(p).clone(), directory);
-        if let Some(found) = self.map.get(&key) {
+        let record = state.shared_peer(p);
+        let address = (Arc::as_ptr(record) as usize, directory);
+        if let Some((_, found)) = self.by_address.get(&address) {
             self.hits += 1;
             return Ok(found.clone());
         }
-        self.misses += 1;
-        let moves = Arc::new(ask(model, ctx, state, p)?);
-        if self.map.len() >= MAX_ENTRIES {
-            self.map.clear();
+        let key = (record.clone(), directory);
+        let moves = match self.map.get(&key) {
+            Some(found) => {
+                self.hits += 1;
+                found.clone()
+            }
+            None => {
+                self.misses += 1;
+                let moves = Arc::new(ask(model, ctx, state, p)?);
+                if self.map.len() >= MAX_ENTRIES {
+                    self.map.clear();
+                }
+                self.map.insert(key, moves.clone());
+                moves
+            }
+        };
+        if self.by_address.len() >= MAX_ENTRIES {
+            self.by_address.clear();
         }
-        self.map.insert(key, moves.clone());
+        self.by_address.insert(address, (record.clone(), moves.clone()));
         Ok(moves)
     }
 }
@@ -179,14 +224,14 @@ fn ask(model: &Model, ctx: &Context<'_>, state: &State, p: usize) -> Result<Peer
                     f.state.shared_inbox(q).iter().skip(before).map(move |m| (q, m.clone()))
                 })
                 .collect();
-            PeerStep {
+            Arc::new(PeerStep {
                 peer: f.state.shared_peer(p).clone(),
                 sends,
                 choice: f.choice,
                 step,
                 thread,
                 events: f.events.into(),
-            }
+            })
         })
         .collect();
     let block = blocked_attempt(model, state, ctx, Choice::peer(p))?.map(|b| PeerBlock {

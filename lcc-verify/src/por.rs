@@ -57,7 +57,8 @@ pub fn ample(
     // Candidate groups (peer, thread), in successor order.
     let mut groups: Vec<(usize, &[u32], Vec<usize>)> = Vec::new();
     for (i, s) in succs.iter().enumerate() {
-        if let Move::Fire { thread, .. } = &s.mv {
+        if let Move::Fire(f) = &s.mv {
+            let thread = &f.thread;
             match groups
                 .iter_mut()
                 .find(|(p, t, _)| *p == s.peer && *t == thread.as_slice())
@@ -93,7 +94,7 @@ fn eligible(
     }
     // No transition of `p` in a thread nested inside `T`.
     let nested = succs.iter().any(|s| match &s.mv {
-        Move::Fire { thread: t, .. } => s.peer == p && t.len() > thread.len() && t.starts_with(thread),
+        Move::Fire(f) => s.peer == p && f.thread.len() > thread.len() && f.thread.starts_with(thread),
         Move::Sleep { .. } => false,
     });
     let before = roles(model, peer.proc());
@@ -129,10 +130,10 @@ fn eligible(
             return Ok(false);
         }
     }
-    let Move::Fire { choice, .. } = &succs[members[0]].mv else {
+    let Move::Fire(first) = &succs[members[0]].mv else {
         return Ok(false);
     };
-    let Some(path) = choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
+    let Some(path) = first.choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
         return Ok(false);
     };
     let directory = cache.directory(model, &node.state);
@@ -154,10 +155,10 @@ fn roles(model: &Model, proc: &Proc) -> Vec<Atom> {
 /// Whether a transition's events touch only its peer's local state (the roles
 /// it plays are checked separately).
 fn local(mv: &Move) -> bool {
-    let Move::Fire { events, .. } = mv else {
+    let Move::Fire(step) = mv else {
         return false;
     };
-    events.iter().all(|e| match e {
+    step.events.iter().all(|e| match e {
         Event::Called { call, .. } => !matches!(call, Term::Compound(f, _) | Term::Atom(f) if f.name() == "peers"),
         Event::Answered { .. }
         | Event::AlternativeChosen { .. }
