@@ -95,7 +95,7 @@ struct PeerCode {
 }
 
 /// The most peer encodings an [`Encoder`] keeps before it starts afresh.
-const MAX_CODES: usize = 1 << 17;
+const MAX_CODES: usize = 1 << 19;
 
 /// Encodes states canonically under a symmetry, keeping each peer record's
 /// encoding (states share most peer records with the state they came from).

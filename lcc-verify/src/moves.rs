@@ -60,7 +60,7 @@ pub struct PeerMoves {
 }
 
 /// The most entries a cache keeps before it starts afresh (bounds its memory).
-const MAX_ENTRIES: usize = 1 << 17;
+const MAX_ENTRIES: usize = 1 << 19;
 
 /// Per (peer record, role directory): the peer's moves. One per worker thread.
 #[derive(Default)]
