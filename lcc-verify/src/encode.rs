@@ -12,7 +12,8 @@
 //! **Symmetry**: peers in one [`Symmetry`] group (same initial role, Ids not
 //! written in the model) are interchangeable. A state is encoded under the
 //! permutation that sorts each group's members by their encoding with every
-//! group Id blanked out (ties keep their order); group Ids are renamed to match
+//! group Id blanked out (ties broken by the classes of the peers their Ids
+//! refer to, then by order); group Ids are renamed to match
 //! (each peer's bytes have a placeholder where a group Id occurs, followed by the
 //! renamed Ids in order, so inboxes and Ids inside terms are renamed too).
 //! States that differ only by such a permutation then (mostly) encode equally;
@@ -102,6 +103,8 @@ const MAX_CODES: usize = 1 << 19;
 pub struct Encoder {
     /// The Ids of the interchangeable peers.
     members: Vec<Atom>,
+    /// The same with each one's peer index.
+    member_peers: Vec<(Atom, usize)>,
     /// The symmetry groups.
     symmetry: Symmetry,
     /// Peer encodings by record address (the record is kept, so the address is not reused).
@@ -113,6 +116,12 @@ impl Encoder {
     pub fn new(state: &State, symmetry: &Symmetry) -> Encoder {
         Encoder {
             members: symmetry.groups.iter().flatten().map(|&i| state.peer(i).id()).collect(),
+            member_peers: symmetry
+                .groups
+                .iter()
+                .flatten()
+                .map(|&i| (state.peer(i).id(), i))
+                .collect(),
             symmetry: symmetry.clone(),
             codes: FxHashMap::default(),
         }
@@ -140,17 +149,30 @@ impl Encoder {
 
     /// Encodes `state` (whose peers have the Ids this encoder was made for) with
     /// the sleep flags `asleep`. Each group's members are ordered by their
-    /// Id-blind encoding and sleep flag (ties keep their order), and the Ids of
+    /// Id-blind encoding and sleep flag (ties broken by the classes of the peers
+    /// their Ids refer to, then by order), and the Ids of
     /// members are renamed to the Ids of the places they take.
     pub fn encode(&mut self, state: &State, asleep: &[u8]) -> Encoded {
         let n = state.len();
         let codes: Vec<Arc<PeerCode>> = (0..n).map(|i| self.code(state, i)).collect();
+        let key = |i: usize| (&codes[i].bytes, asleep[i]);
+        let mut sorted: Vec<Vec<usize>> = self
+            .symmetry
+            .groups
+            .iter()
+            .map(|group| {
+                let mut members = group.clone();
+                members.sort_by(|&a, &b| (key(a), a).cmp(&(key(b), b)));
+                members
+            })
+            .collect();
+        if sorted.iter().any(|m| m.windows(2).any(|w| key(w[0]) == key(w[1]))) {
+            self.refine(&codes, &mut sorted, key);
+        }
         let mut order: Vec<usize> = (0..n).collect();
         let mut rename: Vec<(Atom, Atom)> = Vec::new();
-        for group in &self.symmetry.groups {
-            let mut keyed: Vec<usize> = group.clone();
-            keyed.sort_by(|&a, &b| (&codes[a].bytes, asleep[a], a).cmp(&(&codes[b].bytes, asleep[b], b)));
-            for (slot, member) in group.iter().zip(&keyed) {
+        for (group, members) in self.symmetry.groups.iter().zip(&sorted) {
+            for (slot, member) in group.iter().zip(members) {
                 order[*slot] = *member;
                 rename.push((state.peer(*member).id(), state.peer(*slot).id()));
             }
@@ -170,6 +192,53 @@ impl Encoder {
             bytes,
             position,
             depth: codes.iter().map(|c| c.depth).max().unwrap_or(0),
+        }
+    }
+}
+
+impl Encoder {
+    /// Orders members with equal encodings and sleep flags (`key`) further by
+    /// the classes of the peers their Ids refer to, a class being a group's
+    /// members with one key (one round of colour refinement): e.g. of two
+    /// otherwise equal peers, the one holding a message from a peer of a
+    /// smaller class comes first, whichever Ids they have. Remaining ties keep
+    /// their order.
+    fn refine<'c>(
+        &self,
+        codes: &'c [Arc<PeerCode>],
+        sorted: &mut [Vec<usize>],
+        key: impl Fn(usize) -> (&'c Vec<u8>, u8),
+    ) {
+        let mut class = vec![u32::MAX; codes.len()];
+        let mut next = 0u32;
+        for members in sorted.iter() {
+            for (j, &i) in members.iter().enumerate() {
+                if j > 0 && key(members[j - 1]) != key(i) {
+                    next += 1;
+                }
+                class[i] = next;
+            }
+            next += 1;
+        }
+        let peer_of = |id: &Atom| {
+            self.member_peers
+                .iter()
+                .find(|(a, _)| a == id)
+                .map_or(usize::MAX, |(_, i)| *i)
+        };
+        let refs = |i: usize| -> Vec<u32> {
+            codes[i]
+                .refs
+                .iter()
+                .map(|r| class.get(peer_of(r)).copied().unwrap_or(u32::MAX))
+                .collect()
+        };
+        for members in sorted.iter_mut() {
+            let mut keyed: Vec<(_, Vec<u32>, usize)> = members.iter().map(|&i| (key(i), refs(i), i)).collect();
+            keyed.sort();
+            for (slot, (_, _, i)) in members.iter_mut().zip(keyed) {
+                *slot = i;
+            }
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! A checker state is an lcc-eval [`State`] plus a sleep flag per peer. The
 //! transitions are exactly lcc-eval's: every [`Fired`](lcc_eval::Fired) that
-//! [`lcc_eval::enabled`] returns (every peer, `par` branch, `or` alternative,
-//! directory pick and constraint outcome) for a peer that is awake. The sleep
+//! [`lcc_eval::enabled_for`] returns (every `par` branch, `or` alternative,
+//! directory pick and constraint outcome) for each peer that is awake, reused
+//! from a [`MoveCache`] in states where the peer's record and the role
+//! directory are the same. The sleep
 //! flags follow the runtimes' retry rule, [`lcc_eval::Retry`]: a peer whose
 //! attempt to step is blocked is not retried until a message arrives in its inbox
 //! or, if it waits for a role to be played, until any peer steps. So when some
