@@ -1,6 +1,6 @@
 //! `lcc-verify`: an explicit-state model checker for LCC interaction models.
 //!
-//! The transition relation is lcc-eval's own [`step`](lcc_eval::step) function,
+//! The transition relation is lcc-eval's own [`step`](lcc_eval::step()) function,
 //! explored through [`lcc_eval::enabled_for`] (asked once per peer record and
 //! role directory, see [`moves`]): every choice the interpreter could make
 //! (which peer steps, which `or` alternative, which peer an unbound Id picks,
