@@ -52,8 +52,8 @@ pub use model::Model;
 pub use runtime::{DeadlockReport, Retry, Run, RunEnd, Runtime, StuckPeer, default_peers, parse_peers};
 pub use state::{Peer, State};
 pub use step::{
-    Blocked, Choice, Context, Fired, Limits, LowestId, Needs, Outcome, PeerSpec, PickPolicy, enabled, step, step_owned,
-    step_with,
+    Blocked, Choice, Context, Fired, Limits, LowestId, Needs, Outcome, PeerSpec, PickPolicy, enabled, enabled_for,
+    step, step_owned, step_with,
 };
 pub use subst::Subst;
 pub use term::{F64, Term, Var};

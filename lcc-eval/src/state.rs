@@ -312,6 +312,29 @@ impl State {
         true
     }
 
+    /// Peer number `index`, shared (cloning it is cheap).
+    pub fn shared_peer(&self, index: usize) -> &Arc<Peer> {
+        &self.peers[index]
+    }
+
+    /// Replaces peer number `index` by `peer`, a record of the same peer taken
+    /// from another state (as a model checker reuses a step's result in states
+    /// that differ only in other peers).
+    pub fn set_peer(&mut self, index: usize, peer: Arc<Peer>) {
+        self.peers.set(index, peer);
+    }
+
+    /// Appends `message` to the inbox of peer number `index` (the delivery half
+    /// of a send, reused as [`State::set_peer`] is).
+    pub fn push_message(&mut self, index: usize, message: Arc<Message>) {
+        self.peer_mut(index).inbox.push_back(message);
+    }
+
+    /// The inbox of peer number `index`, shared.
+    pub fn shared_inbox(&self, index: usize) -> &imbl::Vector<Arc<Message>> {
+        &self.peers[index].inbox
+    }
+
     /// Peer number `index`, to update: copied first if another state shares it.
     pub(crate) fn peer_mut(&mut self, index: usize) -> &mut Peer {
         Arc::make_mut(&mut self.peers[index])

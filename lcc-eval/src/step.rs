@@ -453,22 +453,34 @@ pub fn step_with(
 pub fn enabled(model: &Model, state: &State, ctx: &Context<'_>) -> Result<Vec<Fired>, EvalError> {
     let mut out = Vec::new();
     for peer in 0..state.len() {
-        let mut paths = Vec::new();
-        branch_paths(model, &state.peers[peer].proc, &mut Vec::new(), &mut paths);
-        for path in paths {
-            explore(
-                model,
-                state,
-                ctx,
-                Choice {
-                    peer,
-                    path: Some(path),
-                    pick: None,
-                    outcomes: Vec::new(),
-                },
-                &mut out,
-            )?;
-        }
+        out.extend(enabled_for(model, state, peer, ctx)?);
+    }
+    Ok(out)
+}
+
+/// The choices of [`enabled`] in which peer `peer` steps, in the same order.
+/// They depend only on that peer's record, the peers' Ids and the role
+/// directory (which peers play which roles), besides the recipients' inbox
+/// lengths under a finite `ctx.limits.max_inbox` and the ticket numbers of new
+/// pending answers; so a model checker may reuse them in other states that
+/// agree on these.
+pub fn enabled_for(model: &Model, state: &State, peer: usize, ctx: &Context<'_>) -> Result<Vec<Fired>, EvalError> {
+    let mut out = Vec::new();
+    let mut paths = Vec::new();
+    branch_paths(model, &state.peers[peer].proc, &mut Vec::new(), &mut paths);
+    for path in paths {
+        explore(
+            model,
+            state,
+            ctx,
+            Choice {
+                peer,
+                path: Some(path),
+                pick: None,
+                outcomes: Vec::new(),
+            },
+            &mut out,
+        )?;
     }
     Ok(out)
 }

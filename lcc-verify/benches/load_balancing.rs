@@ -7,7 +7,8 @@
 //! `LCC_BENCH_MAX_PEERS` (default 8) and `LCC_BENCH_SECONDS` (default 60) bound
 //! the table; `LCC_BENCH_MEMORY_MIB` (default 8192) bounds each search's memory.
 //! `LCC_BENCH_MODELS` (default `stdlib/vmm/vmm.model`) picks the constraint
-//! models, e.g. `lcc-verify/seeds/vmm-one-load.model` (one abstract load value).
+//! models, e.g. `lcc-verify/seeds/vmm-one-load.model` (one abstract load value);
+//! `LCC_BENCH_VARIANTS` the reduction sets (see [`variants`]).
 
 use std::time::Duration;
 
@@ -62,6 +63,24 @@ fn none() -> Reductions {
     }
 }
 
+/// The reduction sets of the table: `LCC_BENCH_VARIANTS` (comma-separated
+/// among `all`, `none`, `no-por`, `no-symmetry`, `one-thread`; default `all,none`).
+fn variants() -> Vec<(&'static str, Reductions)> {
+    let names = std::env::var("LCC_BENCH_VARIANTS").unwrap_or_else(|_| "all,none".into());
+    let all = Reductions::default();
+    names
+        .split(',')
+        .map(|name| match name.trim() {
+            "all" => ("all", all),
+            "none" => ("none", none()),
+            "no-por" => ("no-por", Reductions { por: false, ..all }),
+            "no-symmetry" => ("no-symmetry", Reductions { symmetry: false, ..all }),
+            "one-thread" => ("one-thread", Reductions { threads: 1, ..all }),
+            other => panic!("unknown LCC_BENCH_VARIANTS entry `{other}`"),
+        })
+        .collect()
+}
+
 fn table() {
     let (model, abstraction) = load();
     let limits = Limits {
@@ -74,7 +93,7 @@ fn table() {
         "peers", "reductions", "states", "states/s", "bytes/st", "seconds", "errors"
     );
     for n in 2..=env("LCC_BENCH_MAX_PEERS", 8) as usize {
-        for (name, reductions) in [("all", Reductions::default()), ("none", none())] {
+        for (name, reductions) in variants() {
             let r = search(&model, &abstraction, n, reductions, limits);
             let result = match &r.stats.stopped {
                 None => "exhaustive".to_string(),

@@ -10,6 +10,7 @@ use lcc_eval::{Choice, EvalError, Event, Model, Outcome, Providers, Trace, Wait,
 
 use crate::encode::{Symmetry, encode};
 use crate::explore::{Bounds, Explored, Move, Node, context, successors};
+use crate::moves::MoveCache;
 
 /// A replayed path.
 #[derive(Debug, Clone)]
@@ -44,8 +45,9 @@ pub fn replay(
     let mut trace = Trace::default();
     trace.extend(0, None, explored.start_events.clone());
     let mut cur = explored.start.clone();
+    let mut cache = MoveCache::default();
     for (k, &want) in states.iter().enumerate().skip(1) {
-        let succs = successors(model, &ctx, &cur)?;
+        let succs = successors(model, &ctx, &cur, &mut cache)?;
         let found = succs.into_iter().find(|s| {
             s.node.state.peers().all(|p| p.inbox().count() <= bounds.inbox)
                 && explored
@@ -61,9 +63,10 @@ pub fn replay(
             ));
         };
         match s.mv {
-            Move::Fire { choice, events, .. } => trace.extend(k as u64, Some(choice), events),
-            Move::Sleep { waits, mut events } => {
+            Move::Fire(f) => trace.extend(k as u64, Some(f.choice.clone()), f.events.to_vec()),
+            Move::Sleep { waits, events } => {
                 // The calls the attempt made and their (failed) answers, then the peer stuck.
+                let mut events = events.to_vec();
                 events.push(Event::Stuck {
                     peer: cur.state.peer(s.peer).id(),
                     waits,

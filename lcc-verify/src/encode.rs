@@ -4,13 +4,18 @@
 //! attempt, see [`crate::explore`]) is encoded as bytes: every peer's Id, control
 //! tree, clause-instance variables, inbox and pending calls, in peer order. lcc-eval
 //! states are canonical (bindings applied, variables renumbered), so equal states
-//! encode equally. The encoding is hashed to a 128-bit fingerprint; the visited set
+//! encode equally. Each peer record is encoded once ([`Encoder`] keeps the
+//! encodings of the records it has seen: a successor shares all but one or two
+//! records with its source). The encoding is hashed to a 128-bit fingerprint; the visited set
 //! stores only fingerprints (hash compaction) unless compaction is switched off.
 //!
 //! **Symmetry**: peers in one [`Symmetry`] group (same initial role, Ids not
 //! written in the model) are interchangeable. A state is encoded under the
 //! permutation that sorts each group's members by their encoding with every
-//! group Id blanked out (ties keep their order); group Ids are renamed to match.
+//! group Id blanked out (ties broken by the classes of the peers their Ids
+//! refer to, then by order); group Ids are renamed to match
+//! (each peer's bytes have a placeholder where a group Id occurs, followed by the
+//! renamed Ids in order, so inboxes and Ids inside terms are renamed too).
 //! States that differ only by such a permutation then (mostly) encode equally;
 //! two states with equal encodings are always permutations of each other, so the
 //! reduction is sound even where it misses an identification.
@@ -18,7 +23,8 @@
 use std::sync::Arc;
 
 use lcc_eval::state::{Instance, Proc};
-use lcc_eval::{Atom, State, Term};
+use lcc_eval::{Atom, Peer, State, Term};
+use rustc_hash::FxHashMap;
 
 /// Interchangeable peers: groups of peer indices.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,90 +80,221 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Encodes `state` with the sleep flags `asleep`, canonically under `symmetry`.
+/// Encodes `state` with the sleep flags `asleep`, canonically under `symmetry`
+/// (a one-off [`Encoder`]; a search keeps one per worker).
 pub fn encode(state: &State, asleep: &[u8], symmetry: &Symmetry) -> Encoded {
-    let n = state.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rename: Vec<(Atom, Atom)> = Vec::new();
-    if !symmetry.is_trivial() {
-        let blank = Atom::new("$peer");
-        let blanked: Vec<(Atom, Atom)> = symmetry
+    Encoder::new(state, symmetry).encode(state, asleep)
+}
+
+/// One peer's encoding, the same under every permutation: the Ids of
+/// interchangeable peers are written as a placeholder, and listed in `refs` in
+/// the order they occur.
+struct PeerCode {
+    bytes: Vec<u8>,
+    refs: Vec<Atom>,
+    depth: usize,
+}
+
+/// The most peer encodings an [`Encoder`] keeps before it starts afresh.
+const MAX_CODES: usize = 1 << 19;
+
+/// Encodes states canonically under a symmetry, keeping each peer record's
+/// encoding (states share most peer records with the state they came from).
+pub struct Encoder {
+    /// The Ids of the interchangeable peers.
+    members: Vec<Atom>,
+    /// The same with each one's peer index.
+    member_peers: Vec<(Atom, usize)>,
+    /// The symmetry groups.
+    symmetry: Symmetry,
+    /// Peer encodings by record address (the record is kept, so the address is not reused).
+    codes: FxHashMap<usize, (Arc<Peer>, Arc<PeerCode>)>,
+}
+
+impl Encoder {
+    /// An encoder for states with the peers of `state` (their Ids) under `symmetry`.
+    pub fn new(state: &State, symmetry: &Symmetry) -> Encoder {
+        Encoder {
+            members: symmetry.groups.iter().flatten().map(|&i| state.peer(i).id()).collect(),
+            member_peers: symmetry
+                .groups
+                .iter()
+                .flatten()
+                .map(|&i| (state.peer(i).id(), i))
+                .collect(),
+            symmetry: symmetry.clone(),
+            codes: FxHashMap::default(),
+        }
+    }
+
+    fn code(&mut self, state: &State, i: usize) -> Arc<PeerCode> {
+        let peer = state.shared_peer(i);
+        let key = Arc::as_ptr(peer) as usize;
+        if let Some((_, code)) = self.codes.get(&key) {
+            return code.clone();
+        }
+        let mut w = Writer::new(&self.members);
+        w.peer(peer);
+        let code = Arc::new(PeerCode {
+            bytes: w.out,
+            refs: w.refs,
+            depth: w.deepest,
+        });
+        if self.codes.len() >= MAX_CODES {
+            self.codes.clear();
+        }
+        self.codes.insert(key, (peer.clone(), code.clone()));
+        code
+    }
+
+    /// Encodes `state` (whose peers have the Ids this encoder was made for) with
+    /// the sleep flags `asleep`. Each group's members are ordered by their
+    /// Id-blind encoding and sleep flag (ties broken by the classes of the peers
+    /// their Ids refer to, then by order), and the Ids of
+    /// members are renamed to the Ids of the places they take.
+    pub fn encode(&mut self, state: &State, asleep: &[u8]) -> Encoded {
+        let n = state.len();
+        let codes: Vec<Arc<PeerCode>> = (0..n).map(|i| self.code(state, i)).collect();
+        let key = |i: usize| (&codes[i].bytes, asleep[i]);
+        let mut sorted: Vec<Vec<usize>> = self
+            .symmetry
             .groups
             .iter()
-            .flatten()
-            .map(|&i| (state.peer(i).id(), blank))
+            .map(|group| {
+                let mut members = group.clone();
+                members.sort_by(|&a, &b| (key(a), a).cmp(&(key(b), b)));
+                members
+            })
             .collect();
-        for group in &symmetry.groups {
-            let mut keyed: Vec<(Vec<u8>, usize)> = group
-                .iter()
-                .map(|&i| {
-                    let mut w = Writer::new(&blanked);
-                    w.peer(state, i, asleep[i]);
-                    (w.out, i)
-                })
-                .collect();
-            keyed.sort();
-            for (slot, (_, member)) in group.iter().zip(&keyed) {
+        if sorted.iter().any(|m| m.windows(2).any(|w| key(w[0]) == key(w[1]))) {
+            self.refine(&codes, &mut sorted, key);
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rename: Vec<(Atom, Atom)> = Vec::new();
+        for (group, members) in self.symmetry.groups.iter().zip(&sorted) {
+            for (slot, member) in group.iter().zip(members) {
                 order[*slot] = *member;
                 rename.push((state.peer(*member).id(), state.peer(*slot).id()));
             }
         }
-    }
-    let mut w = Writer::new(&rename);
-    let mut position = vec![0u8; n];
-    for (pos, &i) in order.iter().enumerate() {
-        position[i] = pos as u8;
-        w.peer(state, i, asleep[i]);
-    }
-    Encoded {
-        bytes: w.out,
-        position,
-        depth: w.deepest,
+        let mut bytes = Vec::with_capacity(codes.iter().map(|c| c.bytes.len() + 2 * c.refs.len() + 1).sum());
+        let mut position = vec![0u8; n];
+        for (pos, &i) in order.iter().enumerate() {
+            position[i] = pos as u8;
+            bytes.push(asleep[i]);
+            bytes.extend_from_slice(&codes[i].bytes);
+            for r in &codes[i].refs {
+                let to = rename.iter().find(|(from, _)| from == r).map_or(*r, |(_, to)| *to);
+                leb128(&mut bytes, to.index());
+            }
+        }
+        Encoded {
+            bytes,
+            position,
+            depth: codes.iter().map(|c| c.depth).max().unwrap_or(0),
+        }
     }
 }
 
-/// Writes states as bytes, renaming atoms on the way (a few pairs: a linear scan).
-struct Writer<'r> {
+impl Encoder {
+    /// Orders members with equal encodings and sleep flags (`key`) further by
+    /// the classes of the peers their Ids refer to, a class being a group's
+    /// members with one key (one round of colour refinement): e.g. of two
+    /// otherwise equal peers, the one holding a message from a peer of a
+    /// smaller class comes first, whichever Ids they have. Remaining ties keep
+    /// their order.
+    fn refine<'c>(
+        &self,
+        codes: &'c [Arc<PeerCode>],
+        sorted: &mut [Vec<usize>],
+        key: impl Fn(usize) -> (&'c Vec<u8>, u8),
+    ) {
+        let mut class = vec![u32::MAX; codes.len()];
+        let mut next = 0u32;
+        for members in sorted.iter() {
+            for (j, &i) in members.iter().enumerate() {
+                if j > 0 && key(members[j - 1]) != key(i) {
+                    next += 1;
+                }
+                class[i] = next;
+            }
+            next += 1;
+        }
+        let peer_of = |id: &Atom| {
+            self.member_peers
+                .iter()
+                .find(|(a, _)| a == id)
+                .map_or(usize::MAX, |(_, i)| *i)
+        };
+        let refs = |i: usize| -> Vec<u32> {
+            codes[i]
+                .refs
+                .iter()
+                .map(|r| class.get(peer_of(r)).copied().unwrap_or(u32::MAX))
+                .collect()
+        };
+        for members in sorted.iter_mut() {
+            let mut keyed: Vec<(_, Vec<u32>, usize)> = members.iter().map(|&i| (key(i), refs(i), i)).collect();
+            keyed.sort();
+            for (slot, (_, _, i)) in members.iter_mut().zip(keyed) {
+                *slot = i;
+            }
+        }
+    }
+}
+
+/// Writes `v` as LEB128 (small numbers take one byte).
+fn leb128(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// Writes one peer record as bytes, writing the Ids of interchangeable peers
+/// as a placeholder and listing them in `refs`.
+struct Writer<'m> {
     out: Vec<u8>,
-    rename: &'r [(Atom, Atom)],
+    members: &'m [Atom],
+    refs: Vec<Atom>,
+    placeholder: u32,
     envs: Vec<*const Instance>,
     deepest: usize,
 }
 
-impl<'r> Writer<'r> {
-    fn new(rename: &'r [(Atom, Atom)]) -> Writer<'r> {
+impl<'m> Writer<'m> {
+    fn new(members: &'m [Atom]) -> Writer<'m> {
         Writer {
             out: Vec::with_capacity(256),
-            rename,
+            members,
+            refs: Vec::new(),
+            placeholder: Atom::new("$peer").index(),
             envs: Vec::new(),
             deepest: 0,
         }
     }
 
     fn u32(&mut self, v: u32) {
-        // LEB128: small numbers take one byte.
-        let mut v = v;
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.out.push(b);
-                return;
-            }
-            self.out.push(b | 0x80);
-        }
+        leb128(&mut self.out, v);
     }
 
     fn atom(&mut self, a: Atom) {
-        let a = self.rename.iter().find(|(from, _)| *from == a).map_or(a, |(_, to)| *to);
-        self.u32(a.index());
+        if self.members.contains(&a) {
+            self.refs.push(a);
+            self.u32(self.placeholder);
+        } else {
+            self.u32(a.index());
+        }
     }
 
-    fn peer(&mut self, state: &State, i: usize, asleep: u8) {
-        let p = state.peer(i);
+    fn peer(&mut self, p: &Peer) {
         self.envs.clear();
         self.atom(p.id());
-        self.out.push(asleep);
         self.u32(p.var_count());
         self.proc(p.proc());
         self.u32(p.inbox().count() as u32);

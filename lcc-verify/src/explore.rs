@@ -2,8 +2,10 @@
 //!
 //! A checker state is an lcc-eval [`State`] plus a sleep flag per peer. The
 //! transitions are exactly lcc-eval's: every [`Fired`](lcc_eval::Fired) that
-//! [`lcc_eval::enabled`] returns (every peer, `par` branch, `or` alternative,
-//! directory pick and constraint outcome) for a peer that is awake. The sleep
+//! [`lcc_eval::enabled_for`] returns (every `par` branch, `or` alternative,
+//! directory pick and constraint outcome) for each peer that is awake, reused
+//! from a [`MoveCache`] in states where the peer's record and the role
+//! directory are the same. The sleep
 //! flags follow the runtimes' retry rule, [`lcc_eval::Retry`]: a peer whose
 //! attempt to step is blocked is not retried until a message arrives in its inbox
 //! or, if it waits for a role to be played, until any peer steps. So when some
@@ -16,24 +18,25 @@
 //! batches (`threads` workers) and inserted in order, so state numbers, the
 //! graph and every verdict are the same for any number of threads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lcc_eval::model::{Def, DefId};
 use lcc_eval::state::{Proc, expand};
 use lcc_eval::{
-    Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, enabled, step,
+    Blocked, Choice, Context, EvalError, Event, Model, Outcome, PeerSpec, Providers, Retry, State, Wait, step,
 };
 use lcc_syntax::Span;
 
-use crate::encode::{Symmetry, encode, fingerprint};
+use crate::encode::{Encoder, Symmetry, encode, fingerprint};
 use crate::graph::{Edge, Graph, Label, NodeInfo, Status};
+use crate::moves::{MoveCache, PeerStep};
 
 /// A peer's sleep flag: awake.
 pub const AWAKE: u8 = 0;
@@ -68,23 +71,15 @@ pub struct Node {
 /// What a transition does.
 #[derive(Debug, Clone)]
 pub enum Move {
-    /// A step fired.
-    Fire {
-        /// lcc-eval's fully specified choice (replayable with `step`).
-        choice: Choice,
-        /// The step that fired (`None` if it cannot be located).
-        step: Option<DefId>,
-        /// The `par` branches leading to it (the thread that fired).
-        thread: Vec<u32>,
-        /// What happened.
-        events: Vec<Event>,
-    },
+    /// A step fired: lcc-eval's choice (replayable with `step`), the step, its
+    /// thread and events.
+    Fire(Arc<PeerStep>),
     /// The peer's attempt to step was blocked (constraints failed); it sleeps.
     Sleep {
         /// What its steps wait for.
         waits: Vec<Wait>,
         /// The constraint calls of the attempt and their answers.
-        events: Vec<Event>,
+        events: Arc<[Event]>,
     },
 }
 
@@ -100,51 +95,57 @@ pub struct Succ {
 }
 
 /// Every successor of `node`, in a fixed order: lcc-eval's enabled steps of
-/// awake peers, then the sleep moves (by peer).
-pub fn successors(model: &Model, ctx: &Context<'_>, node: &Node) -> Result<Vec<Succ>, EvalError> {
+/// awake peers (by peer), then the sleep moves (by peer). Each peer's moves come
+/// from `cache` (asked of lcc-eval when not there yet).
+pub fn successors(
+    model: &Model,
+    ctx: &Context<'_>,
+    node: &Node,
+    cache: &mut MoveCache,
+) -> Result<Vec<Succ>, EvalError> {
     let state = &node.state;
+    let directory = cache.directory(model, state);
     let mut out = Vec::new();
-    let mut can_fire = vec![false; state.len()];
-    for f in enabled(model, state, ctx)? {
-        let p = f.choice.peer;
-        if node.asleep[p] != 0 {
+    let mut sleeps = Vec::new();
+    for p in 0..state.len() {
+        if node.asleep[p] != AWAKE {
             continue;
         }
-        can_fire[p] = true;
-        let (def, thread) = locate(model, state.peer(p).proc(), f.choice.path.as_deref().unwrap_or(&[]));
-        let mut asleep = node.asleep.clone();
-        for (i, a) in asleep.iter_mut().enumerate() {
-            if let Some(retry) = retry_of(*a)
-                && retry.woken_by(f.state.peer(i).id(), &f.events)
-            {
-                *a = AWAKE;
+        let moves = cache.moves(model, ctx, state, p, directory)?;
+        for f in &moves.steps {
+            let mut asleep = node.asleep.clone();
+            for (i, a) in asleep.iter_mut().enumerate() {
+                if let Some(retry) = retry_of(*a)
+                    && retry.woken_by(state.peer(i).id(), &f.events)
+                {
+                    *a = AWAKE;
+                }
             }
+            out.push(Succ {
+                node: Node {
+                    state: cache.apply(state, p, f),
+                    asleep,
+                },
+                peer: p,
+                mv: Move::Fire(f.clone()),
+            });
         }
-        out.push(Succ {
-            node: Node { state: f.state, asleep },
-            peer: p,
-            mv: Move::Fire {
-                choice: f.choice,
-                step: def,
-                thread,
-                events: f.events,
-            },
-        });
-    }
-    for (p, _) in can_fire.iter().enumerate().filter(|(_, c)| **c) {
-        if let Some(b) = blocked_attempt(model, state, ctx, Choice::peer(p))? {
+        if let (false, Some(b)) = (moves.steps.is_empty(), &moves.block) {
+            let mut next = state.clone();
+            next.set_peer(p, b.peer.clone());
             let mut asleep = node.asleep.clone();
             asleep[p] = sleep_flag(Retry::after(&b.waits));
-            out.push(Succ {
-                node: Node { state: b.state, asleep },
+            sleeps.push(Succ {
+                node: Node { state: next, asleep },
                 peer: p,
                 mv: Move::Sleep {
-                    waits: b.waits,
-                    events: b.attempt,
+                    waits: b.waits.clone(),
+                    events: b.events.clone(),
                 },
             });
         }
     }
+    out.extend(sleeps);
     Ok(out)
 }
 
@@ -265,11 +266,11 @@ impl Default for Reductions {
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     /// Steps that fired.
-    pub steps: HashSet<DefId>,
+    pub steps: FxHashSet<DefId>,
     /// Alternatives chosen (by the span of the alternative).
-    pub alternatives: HashSet<Span>,
+    pub alternatives: FxHashSet<Span>,
     /// Clauses entered (by the span of the head).
-    pub clauses: HashSet<Span>,
+    pub clauses: FxHashSet<Span>,
 }
 
 impl Coverage {
@@ -478,6 +479,14 @@ pub struct Search<'a> {
 /// committed, until used).
 const WORKER_STACK: usize = 256 << 20;
 
+/// What a search worker keeps from one state to the next.
+struct Worker {
+    /// Each peer's moves per local situation.
+    moves: MoveCache,
+    /// Peer encodings.
+    encoder: Encoder,
+}
+
 /// A successor as a worker prepares it for insertion.
 struct Prepared {
     key: Key,
@@ -489,7 +498,7 @@ struct Prepared {
     receives: bool,
     thread: Vec<u32>,
     step: Option<DefId>,
-    events: Vec<Event>,
+    events: Arc<[Event]>,
 }
 
 struct Expansion {
@@ -570,7 +579,8 @@ impl Search<'_> {
         }
     }
 
-    fn expand(&self, node: &Node, symmetry: &Symmetry, visited: &Visited) -> Result<Expansion, EvalError> {
+    fn expand(&self, node: &Node, visited: &Visited, worker: &mut Worker) -> Result<Expansion, EvalError> {
+        let cache = &mut worker.moves;
         let ctx = context(self.providers);
         let mut out = Expansion {
             succs: Vec::new(),
@@ -578,20 +588,18 @@ impl Search<'_> {
             enabled: Vec::new(),
             ample: None,
         };
-        let succs = successors(self.model, &ctx, node)?;
+        let succs = successors(self.model, &ctx, node, cache)?;
         let ample = if self.reductions.por {
-            crate::por::ample(self.model, &ctx, node, &succs)?
+            crate::por::ample(self.model, &ctx, node, &succs, cache)?
         } else {
             None
         };
         // Where each successor lands in `out.succs` (`None`: beyond the bounds).
         let mut placed = Vec::with_capacity(succs.len());
         for s in succs {
-            let (fired, thread, step, events) = match s.mv {
-                Move::Fire {
-                    thread, step, events, ..
-                } => (true, thread, step, events),
-                Move::Sleep { events, .. } => (false, Vec::new(), None, events),
+            let (fired, thread, step, events) = match &s.mv {
+                Move::Fire(f) => (true, f.thread.clone(), f.step, f.events.clone()),
+                Move::Sleep { events, .. } => (false, Vec::new(), None, events.clone()),
             };
             if fired {
                 out.enabled.push((s.peer as u8, thread.clone()));
@@ -601,7 +609,7 @@ impl Search<'_> {
                 placed.push(None);
                 continue;
             }
-            let enc = encode(&s.node.state, &s.node.asleep, symmetry);
+            let enc = worker.encoder.encode(&s.node.state, &s.node.asleep);
             if enc.depth > self.bounds.depth {
                 out.cut = true;
                 placed.push(None);
@@ -688,6 +696,14 @@ impl Search<'_> {
             ProgressBar::hidden()
         };
         let threads = self.reductions.threads.max(1);
+        let workers: Vec<Mutex<Worker>> = (0..threads)
+            .map(|_| {
+                Mutex::new(Worker {
+                    moves: MoveCache::default(),
+                    encoder: Encoder::new(&start.state, &symmetry),
+                })
+            })
+            .collect();
         let batch = 512 * threads;
         let mut frontier: Vec<(u32, Node)> = vec![(0, start.clone())];
         let mut stopped = None;
@@ -699,7 +715,7 @@ impl Search<'_> {
                     stopped = Some(stop);
                     break 'levels;
                 }
-                let expansions = self.expand_all(chunk, threads, &symmetry, &visited);
+                let expansions = self.expand_all(chunk, &workers, &visited);
                 for ((src, _), exp) in chunk.iter().zip(expansions) {
                     let exp = exp?;
                     let src = *src;
@@ -832,23 +848,24 @@ impl Search<'_> {
     fn expand_all(
         &self,
         chunk: &[(u32, Node)],
-        threads: usize,
-        symmetry: &Symmetry,
+        workers: &[Mutex<Worker>],
         visited: &Visited,
     ) -> Vec<Result<Expansion, EvalError>> {
         // Each worker runs lcc-eval's `step` on a stack as large as lcc-eval's
         // own runs use, so that its role-nesting limit is reachable here too.
-        let workers = if chunk.len() < 64 { 1 } else { threads };
-        let per = chunk.len().div_ceil(workers).max(1);
+        let used = if chunk.len() < 64 { 1 } else { workers.len() };
+        let per = chunk.len().div_ceil(used).max(1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .chunks(per)
-                .map(|part| {
+                .zip(workers)
+                .map(|(part, worker)| {
                     std::thread::Builder::new()
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || {
+                            let mut worker = worker.lock().expect("a search worker panicked");
                             part.iter()
-                                .map(|(_, node)| self.expand(node, symmetry, visited))
+                                .map(|(_, node)| self.expand(node, visited, &mut worker))
                                 .collect::<Vec<_>>()
                         })
                         .expect("spawn a search worker")

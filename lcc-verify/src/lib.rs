@@ -1,7 +1,8 @@
 //! `lcc-verify`: an explicit-state model checker for LCC interaction models.
 //!
-//! The transition relation is lcc-eval's own [`step`](lcc_eval::step) function,
-//! explored through [`lcc_eval::enabled`]: every choice the interpreter could make
+//! The transition relation is lcc-eval's own [`step`](lcc_eval::step()) function,
+//! explored through [`lcc_eval::enabled_for`] (asked once per peer record and
+//! role directory, see [`moves`]): every choice the interpreter could make
 //! (which peer steps, which `or` alternative, which peer an unbound Id picks,
 //! which constraint answer) is a branch. Constraints are answered by an
 //! [`Abstraction`]: built-ins exactly, user [`ConstraintModel`]s (or
@@ -34,6 +35,7 @@ pub mod encode;
 pub mod explore;
 pub mod graph;
 pub mod models_file;
+pub mod moves;
 pub mod por;
 pub mod properties;
 pub mod report;

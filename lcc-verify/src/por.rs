@@ -32,13 +32,20 @@ use std::sync::Arc;
 
 use lcc_eval::model::{Def, StepKind};
 use lcc_eval::state::{Proc, expand};
-use lcc_eval::{Atom, Choice, Context, EvalError, Event, Model, Retry, Term};
+use lcc_eval::{Atom, Context, EvalError, Event, Model, Retry, Term};
 
-use crate::explore::{Move, Node, Succ, blocked_attempt, sleep_flag};
+use crate::explore::{Move, Node, Succ, sleep_flag};
+use crate::moves::MoveCache;
 
 /// The indices (into `succs`, all the successors of `node`) of an ample set, or
 /// `None` when the state must be fully expanded.
-pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> Result<Option<Vec<usize>>, EvalError> {
+pub fn ample(
+    model: &Model,
+    ctx: &Context<'_>,
+    node: &Node,
+    succs: &[Succ],
+    cache: &mut MoveCache,
+) -> Result<Option<Vec<usize>>, EvalError> {
     if node.asleep.contains(&sleep_flag(Retry::OnAnyStep)) {
         return Ok(None);
     }
@@ -50,7 +57,8 @@ pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> R
     // Candidate groups (peer, thread), in successor order.
     let mut groups: Vec<(usize, &[u32], Vec<usize>)> = Vec::new();
     for (i, s) in succs.iter().enumerate() {
-        if let Move::Fire { thread, .. } = &s.mv {
+        if let Move::Fire(f) = &s.mv {
+            let thread = &f.thread;
             match groups
                 .iter_mut()
                 .find(|(p, t, _)| *p == s.peer && *t == thread.as_slice())
@@ -65,7 +73,7 @@ pub fn ample(model: &Model, ctx: &Context<'_>, node: &Node, succs: &[Succ]) -> R
         if sleepers.contains(p) || best.as_ref().is_some_and(|b| b.len() <= members.len()) {
             continue;
         }
-        if eligible(model, ctx, node, succs, *p, thread, members)? {
+        if eligible(model, ctx, node, succs, (*p, thread, members), cache)? {
             best = Some(members.clone());
         }
     }
@@ -77,9 +85,8 @@ fn eligible(
     ctx: &Context<'_>,
     node: &Node,
     succs: &[Succ],
-    p: usize,
-    thread: &[u32],
-    members: &[usize],
+    (p, thread, members): (usize, &[u32], &[usize]),
+    cache: &mut MoveCache,
 ) -> Result<bool, EvalError> {
     let peer = node.state.peer(p);
     if !peer.pending().is_empty() {
@@ -87,7 +94,7 @@ fn eligible(
     }
     // No transition of `p` in a thread nested inside `T`.
     let nested = succs.iter().any(|s| match &s.mv {
-        Move::Fire { thread: t, .. } => s.peer == p && t.len() > thread.len() && t.starts_with(thread),
+        Move::Fire(f) => s.peer == p && f.thread.len() > thread.len() && f.thread.starts_with(thread),
         Move::Sleep { .. } => false,
     });
     let before = roles(model, peer.proc());
@@ -110,27 +117,28 @@ fn eligible(
     if !mine.is_disjoint(&others) {
         return Ok(false);
     }
-    let Move::Fire { choice, .. } = &succs[members[0]].mv else {
-        return Ok(false);
-    };
-    let Some(path) = choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
-        return Ok(false);
-    };
-    let attempt = Choice {
-        path: Some(path.to_vec()),
-        ..Choice::peer(p)
-    };
-    if blocked_attempt(model, &node.state, ctx, attempt)?.is_some() {
-        return Ok(false);
-    }
     // Invisibility: after each step `p` can still step, whatever the constraints
     // answer, so no ample step makes `p` stuck (which would hide states where
     // another peer is stuck while `p` could still run: strong deadlocks).
     for &i in members {
         let next = &succs[i].node.state;
-        if next.peer(p).is_finished() || blocked_attempt(model, next, ctx, Choice::peer(p))?.is_some() {
+        if next.peer(p).is_finished() {
             return Ok(false);
         }
+        let directory = cache.directory(model, next);
+        if cache.moves(model, ctx, next, p, directory)?.block.is_some() {
+            return Ok(false);
+        }
+    }
+    let Move::Fire(first) = &succs[members[0]].mv else {
+        return Ok(false);
+    };
+    let Some(path) = first.choice.path.as_deref().and_then(|path| path.get(..thread.len())) else {
+        return Ok(false);
+    };
+    let directory = cache.directory(model, &node.state);
+    if cache.blocked_in_thread(model, ctx, &node.state, p, directory, path)? {
+        return Ok(false);
     }
     Ok(true)
 }
@@ -147,10 +155,10 @@ fn roles(model: &Model, proc: &Proc) -> Vec<Atom> {
 /// Whether a transition's events touch only its peer's local state (the roles
 /// it plays are checked separately).
 fn local(mv: &Move) -> bool {
-    let Move::Fire { events, .. } = mv else {
+    let Move::Fire(step) = mv else {
         return false;
     };
-    events.iter().all(|e| match e {
+    step.events.iter().all(|e| match e {
         Event::Called { call, .. } => !matches!(call, Term::Compound(f, _) | Term::Atom(f) if f.name() == "peers"),
         Event::Answered { .. }
         | Event::AlternativeChosen { .. }
