@@ -39,8 +39,10 @@ fn generated_model(lines: usize) -> String {
     let mut text = String::with_capacity(lines * 40);
     text.push_str("// Generated benchmark model.\nconstraint load(-Load) \"The peer's load.\"\nconstraint fits(+Need, +Capacity) \"Whether Need fits.\"\n\n");
     let mut i = 0;
-    while text.lines().count() < lines {
-        text.push_str(&format!(
+    // The text always ends with a newline, so its line count is its newline count.
+    let mut line_count = text.matches('\n').count();
+    while line_count < lines {
+        let role_pair = format!(
             "// Role {i}: ask the helper for capacity, or pass.
 a(worker{i}(Need), Id) ::
   ( null <- load(Load) and Load > 10 then
@@ -57,7 +59,9 @@ a(helper{i}, Id) ::
   request(N, [From, L | _]) <= a(worker{i}, Asker) then
   answer(ok, N) => a(worker{i}, Asker) <- L < 90 and N >= 0 and From \\= Id
 ",
-        ));
+        );
+        line_count += role_pair.matches('\n').count();
+        text.push_str(&role_pair);
         i += 1;
     }
     text

@@ -87,9 +87,9 @@ fn subsumes<'a>(general: &'a Term, specific: &'a Term, bindings: &mut FxHashMap<
     }
 }
 
-static EMPTY_LIST: Term = Term {
+static EMPTY_LIST: std::sync::LazyLock<Term> = std::sync::LazyLock::new(|| Term {
     kind: TermKind::List {
-        items: Vec::new(),
+        items: Box::new([]),
         tail: None,
     },
     span: crate::span::Span {
@@ -97,7 +97,7 @@ static EMPTY_LIST: Term = Term {
         start: 0,
         end: 0,
     },
-};
+});
 
 /// Structural equality ignoring spans (variables compare by name).
 fn same_term(a: &Term, b: &Term) -> bool {
