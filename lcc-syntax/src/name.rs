@@ -10,9 +10,10 @@ use rustc_hash::FxHashSet;
 
 /// An immutable, cheaply cloned string: an atom, functor, variable name or the
 /// (unescaped) contents of a string literal. It dereferences to `&str`, compares
-/// with `str` and prints like the text it holds.
+/// with `str` and prints like the text it holds. One pointer wide (the text sits
+/// behind a shared box), so that terms stay small.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(Arc<str>);
+pub struct Name(Arc<Box<str>>);
 
 impl Name {
     /// The text.
@@ -43,49 +44,49 @@ impl Borrow<str> for Name {
 
 impl From<&str> for Name {
     fn from(text: &str) -> Name {
-        Name(Arc::from(text))
+        Name(Arc::new(Box::from(text)))
     }
 }
 
 impl From<String> for Name {
     fn from(text: String) -> Name {
-        Name(Arc::from(text))
+        Name(Arc::new(text.into_boxed_str()))
     }
 }
 
 impl From<Name> for String {
     fn from(name: Name) -> String {
-        name.0.to_string()
+        name.as_str().to_string()
     }
 }
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
+        fmt::Display::fmt(self.as_str(), f)
     }
 }
 
