@@ -6,6 +6,7 @@
 
 pub use crate::name::Name;
 use crate::span::Span;
+pub use thin_vec::ThinVec;
 
 /// A parsed `.lcc` file: declarations, constraint signatures and clauses in order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -366,7 +367,8 @@ pub struct Term {
 }
 
 /// The shapes of a term. Names are shared [`Name`]s; argument and element lists
-/// are boxed slices.
+/// are [`ThinVec`]s (one pointer wide, no allocation when empty), so that a term
+/// is 40 bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TermKind {
     /// A named variable.
@@ -387,12 +389,12 @@ pub enum TermKind {
         /// The functor name (unescaped).
         functor: Name,
         /// The arguments.
-        args: Box<[Term]>,
+        args: ThinVec<Term>,
     },
     /// `[T1, ..., Tn | Tail]`
     List {
         /// The elements.
-        items: Box<[Term]>,
+        items: ThinVec<Term>,
         /// The tail after `|`, if written.
         tail: Option<Box<Term>>,
     },

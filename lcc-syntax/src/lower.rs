@@ -404,7 +404,7 @@ impl Lowerer<'_> {
                     let functor = if *negative { "-" } else { "+" };
                     TermKind::Compound {
                         functor: self.names.get(functor),
-                        args: Box::new([arg]),
+                        args: ThinVec::from([arg]),
                     }
                 }
             },
@@ -438,7 +438,7 @@ impl Lowerer<'_> {
                 };
                 TermKind::Compound {
                     functor: self.names.get(functor),
-                    args: Box::new([a?, b?]),
+                    args: ThinVec::from([a?, b?]),
                 }
             }
             ExprKind::Paren(inner) => {
@@ -472,8 +472,8 @@ impl Lowerer<'_> {
     }
 
     /// Lowers every expression of `es` (reporting each ill-formed one) into a term list.
-    fn terms(&mut self, es: &[Expr<'_>]) -> Lowered<Box<[Term]>> {
-        let mut terms = Vec::with_capacity(es.len());
+    fn terms(&mut self, es: &[Expr<'_>]) -> Lowered<ThinVec<Term>> {
+        let mut terms = ThinVec::with_capacity(es.len());
         let mut failed = false;
         for e in es {
             match self.term(e) {
@@ -481,7 +481,7 @@ impl Lowerer<'_> {
                 Err(()) => failed = true,
             }
         }
-        if failed { Err(()) } else { Ok(terms.into_boxed_slice()) }
+        if failed { Err(()) } else { Ok(terms) }
     }
 
     fn int(&mut self, text: &str, negative: bool, span: Span) -> Lowered<TermKind> {

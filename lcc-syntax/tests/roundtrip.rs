@@ -98,12 +98,12 @@ fn term() -> impl Strategy<Value = Term> {
             (select(vec!["+", "-", "*", "/", "mod"]), inner.clone(), inner.clone()).prop_map(|(op, a, b)| {
                 TermKind::Compound {
                     functor: op.into(),
-                    args: Box::new([a, b]),
+                    args: [a, b].into(),
                 }
             }),
             (select(vec!["+", "-"]), inner.clone()).prop_map(|(op, a)| TermKind::Compound {
                 functor: op.into(),
-                args: Box::new([a]),
+                args: [a].into(),
             }),
             (
                 proptest::collection::vec(inner.clone(), 0..3),
