@@ -387,11 +387,11 @@ impl Slots {
 
     fn term(&mut self, t: &ast::Term) -> Term {
         match &t.kind {
-            ast::TermKind::Var(name) => match self.by_name.get(name) {
+            ast::TermKind::Var(name) => match self.by_name.get(name.as_str()) {
                 Some(&slot) => Term::Var(Var(slot)),
                 None => {
                     let v = self.fresh(name);
-                    self.by_name.insert(name.clone(), self.names.len() as u32 - 1);
+                    self.by_name.insert(name.to_string(), self.names.len() as u32 - 1);
                     v
                 }
             },

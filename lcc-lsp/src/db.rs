@@ -79,7 +79,7 @@ pub fn signatures(db: &dyn salsa::Database, file: SourceFile) -> Signatures {
         items: constraint_decls(db, file)
             .iter()
             .cloned()
-            .map(Item::ConstraintDecl)
+            .map(|decl| Item::ConstraintDecl(Box::new(decl)))
             .collect(),
     };
     let mut sigs = standard_signatures().clone();

@@ -4,7 +4,9 @@
 //! `parens` flag: the checker needs them (mixed `then`/`or` warning) and the
 //! formatter preserves them. Term parentheses are not kept (terms print canonically).
 
+pub use crate::name::Name;
 use crate::span::Span;
+pub use thin_vec::ThinVec;
 
 /// A parsed `.lcc` file: declarations, constraint signatures and clauses in order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -25,7 +27,7 @@ impl Model {
     /// The role declarations `r(...)`, in source order.
     pub fn role_decls(&self) -> impl Iterator<Item = &RoleDecl> {
         self.items.iter().filter_map(|item| match item {
-            Item::RoleDecl(decl) => Some(decl),
+            Item::RoleDecl(decl) => Some(decl.as_ref()),
             _ => None,
         })
     }
@@ -33,7 +35,7 @@ impl Model {
     /// The constraint signature declarations, in source order.
     pub fn constraint_decls(&self) -> impl Iterator<Item = &ConstraintDecl> {
         self.items.iter().filter_map(|item| match item {
-            Item::ConstraintDecl(decl) => Some(decl),
+            Item::ConstraintDecl(decl) => Some(decl.as_ref()),
             _ => None,
         })
     }
@@ -43,10 +45,10 @@ impl Model {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// `r(Role, Kind [, Min [, Max]])`
-    RoleDecl(RoleDecl),
+    RoleDecl(Box<RoleDecl>),
     /// `constraint name(+In, -Out) "doc"`
-    ConstraintDecl(ConstraintDecl),
-    /// `a(Role, Id) :: Def` (boxed: clauses are much larger than declarations)
+    ConstraintDecl(Box<ConstraintDecl>),
+    /// `a(Role, Id) :: Def` (every item is boxed, so that the item list stays small)
     Clause(Box<Clause>),
 }
 
@@ -241,13 +243,13 @@ pub enum DefKind {
 pub struct Step {
     /// What the step does.
     pub kind: StepKind,
-    /// The constraint `<- C`, if any.
-    pub guard: Option<Guard>,
+    /// The constraint `<- C`, if any (boxed: many steps have none).
+    pub guard: Option<Box<Guard>>,
     /// Span of the whole step, constraint included.
     pub span: Span,
 }
 
-/// What a step does.
+/// What a step does. Role references are boxed, so that `null` steps stay small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     /// `M => a(Role, Id)`
@@ -255,14 +257,14 @@ pub enum StepKind {
         /// The message term.
         message: Term,
         /// The recipient.
-        to: RoleRef,
+        to: Box<RoleRef>,
     },
     /// `M <= a(Role, Id)`
     Receive {
         /// The message pattern.
         message: Term,
         /// The sender.
-        from: RoleRef,
+        from: Box<RoleRef>,
     },
     /// `null`
     Null {
@@ -270,7 +272,7 @@ pub enum StepKind {
         span: Span,
     },
     /// `a(Role, Id)`: call (or, in tail position, become) a role.
-    Call(RoleRef),
+    Call(Box<RoleRef>),
 }
 
 /// A step's constraint and how it was written.
@@ -364,33 +366,35 @@ pub struct Term {
     pub span: Span,
 }
 
-/// The shapes of a term.
+/// The shapes of a term. Names are shared [`Name`]s; argument and element lists
+/// are [`ThinVec`]s (one pointer wide, no allocation when empty), so that a term
+/// is 40 bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TermKind {
     /// A named variable.
-    Var(String),
+    Var(Name),
     /// The anonymous variable `_`.
     Anon,
     /// An atom (quoted or not; the name is unescaped).
-    Atom(String),
+    Atom(Name),
     /// An integer.
     Int(i64),
     /// A float.
     Float(f64),
     /// A string (unescaped).
-    Str(String),
+    Str(Name),
     /// `f(T1, ..., Tn)`; `n` may be 0 (`isOverLoaded()`). Arithmetic operators are
     /// compounds whose functor is the operator: `X + 1` is `'+'(X, 1)`.
     Compound {
         /// The functor name (unescaped).
-        functor: String,
+        functor: Name,
         /// The arguments.
-        args: Vec<Term>,
+        args: ThinVec<Term>,
     },
     /// `[T1, ..., Tn | Tail]`
     List {
         /// The elements.
-        items: Vec<Term>,
+        items: ThinVec<Term>,
         /// The tail after `|`, if written.
         tail: Option<Box<Term>>,
     },

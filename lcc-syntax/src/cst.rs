@@ -84,15 +84,16 @@ pub enum BinOp {
     Mod,
 }
 
-/// One raw top-level item.
+/// One raw top-level item. Clauses and signatures are boxed: the parser copies
+/// its semantic values on every shift and reduce, so they must stay small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawItem<'s> {
-    /// `Head :: Body`
-    Clause(Expr<'s>, Expr<'s>, usize, usize),
+    /// `Head :: Body`, and the clause's byte range.
+    Clause(Box<(Expr<'s>, Expr<'s>)>, usize, usize),
     /// A bare compound at top level (a role declaration, if well-formed).
     Decl(Expr<'s>),
     /// `constraint name(params) "doc"`
-    Constraint(RawConstraint<'s>),
+    Constraint(Box<RawConstraint<'s>>),
     /// Tokens skipped after a syntax error at top level.
     Error(usize, usize),
 }

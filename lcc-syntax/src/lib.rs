@@ -6,6 +6,7 @@ pub mod cst;
 pub mod depth;
 pub mod diagnostic;
 pub mod format;
+pub mod name;
 pub mod span;
 pub mod token;
 

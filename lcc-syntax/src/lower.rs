@@ -5,6 +5,7 @@
 use crate::ast::*;
 use crate::cst::{BinOp, Expr, ExprKind, RawConstraint, RawItem};
 use crate::diagnostic::{Diagnostic, codes};
+use crate::name::{Name, Names};
 use crate::span::{FileId, Span};
 
 /// Lowers raw items to AST items, pushing a diagnostic for each ill-formed part.
@@ -12,6 +13,8 @@ use crate::span::{FileId, Span};
 pub(crate) struct Lowerer<'d> {
     pub file: FileId,
     pub diagnostics: &'d mut Vec<Diagnostic>,
+    /// The names met so far in the file, shared by every term that uses them.
+    pub names: &'d mut Names,
 }
 
 type Lowered<T> = Result<T, ()>;
@@ -37,7 +40,8 @@ impl Lowerer<'_> {
 
     fn item(&mut self, raw: RawItem<'_>) -> Lowered<Item> {
         match raw {
-            RawItem::Clause(head, body, start, end) => {
+            RawItem::Clause(clause, start, end) => {
+                let (head, body) = *clause;
                 let head_span = self.espan(&head);
                 let head = match self.role_ref(&head)? {
                     Some(head) => head,
@@ -61,8 +65,8 @@ impl Lowerer<'_> {
                     span: self.span(start, end),
                 })))
             }
-            RawItem::Decl(head) => self.role_decl(&head).map(Item::RoleDecl),
-            RawItem::Constraint(raw) => self.constraint_decl(raw).map(Item::ConstraintDecl),
+            RawItem::Decl(head) => self.role_decl(&head).map(|d| Item::RoleDecl(Box::new(d))),
+            RawItem::Constraint(raw) => self.constraint_decl(*raw).map(|d| Item::ConstraintDecl(Box::new(d))),
             RawItem::Error(..) => Err(()),
         }
     }
@@ -231,7 +235,7 @@ impl Lowerer<'_> {
                 let cond = self.cond(rhs)?;
                 return Ok(Step {
                     kind,
-                    guard: Some(Guard { cond, prefix: false }),
+                    guard: Some(Box::new(Guard { cond, prefix: false })),
                     span,
                 });
             }
@@ -240,7 +244,7 @@ impl Lowerer<'_> {
                 let kind = self.step_kind(rhs)?;
                 return Ok(Step {
                     kind,
-                    guard: Some(Guard { cond, prefix: true }),
+                    guard: Some(Box::new(Guard { cond, prefix: true })),
                     span,
                 });
             }
@@ -282,7 +286,7 @@ impl Lowerer<'_> {
                 let to = self.expect_role_ref(to, "recipient");
                 Ok(StepKind::Send {
                     message: message?,
-                    to: to?,
+                    to: Box::new(to?),
                 })
             }
             ExprKind::Binary(BinOp::Receive, m, from) => {
@@ -290,13 +294,13 @@ impl Lowerer<'_> {
                 let from = self.expect_role_ref(from, "sender");
                 Ok(StepKind::Receive {
                     message: message?,
-                    from: from?,
+                    from: Box::new(from?),
                 })
             }
             ExprKind::Error => Err(()),
             _ => {
                 if let Some(r) = self.role_ref(e)? {
-                    return Ok(StepKind::Call(r));
+                    return Ok(StepKind::Call(Box::new(r)));
                 }
                 let found = describe(e);
                 let mut d = Diagnostic::error(
@@ -386,10 +390,10 @@ impl Lowerer<'_> {
         let span = self.espan(e);
         let kind = match &e.kind {
             ExprKind::Var("_") => TermKind::Anon,
-            ExprKind::Var(v) => TermKind::Var(v.to_string()),
-            ExprKind::Atom(a) => TermKind::Atom(a.to_string()),
-            ExprKind::QuotedAtom(q) => TermKind::Atom(self.unescape(q, e.start, e.end)?),
-            ExprKind::Str(s) => TermKind::Str(self.unescape(s, e.start, e.end)?),
+            ExprKind::Var(v) => TermKind::Var(self.names.get(v)),
+            ExprKind::Atom(a) => TermKind::Atom(self.names.get(a)),
+            ExprKind::QuotedAtom(q) => TermKind::Atom(self.unescape_name(q, e.start, e.end)?),
+            ExprKind::Str(s) => TermKind::Str(self.unescape_name(s, e.start, e.end)?),
             ExprKind::Int(n) => self.int(n, false, span)?,
             ExprKind::Float(n) => self.float(n, false, span)?,
             ExprKind::Sign(negative, inner) => match &inner.kind {
@@ -399,28 +403,27 @@ impl Lowerer<'_> {
                     let arg = self.term(inner)?;
                     let functor = if *negative { "-" } else { "+" };
                     TermKind::Compound {
-                        functor: functor.into(),
-                        args: vec![arg],
+                        functor: self.names.get(functor),
+                        args: ThinVec::from([arg]),
                     }
                 }
             },
             ExprKind::Compound { name, args, .. } => {
                 let functor = if name.starts_with('\'') {
-                    self.unescape(name, e.start, e.end)?
+                    self.unescape_name(name, e.start, e.end)?
                 } else {
-                    name.to_string()
+                    self.names.get(name)
                 };
-                let args: Vec<_> = args.iter().map(|a| self.term(a)).collect();
                 TermKind::Compound {
                     functor,
-                    args: args.into_iter().collect::<Lowered<_>>()?,
+                    args: self.terms(args)?,
                 }
             }
             ExprKind::List(items, tail) => {
-                let items: Vec<_> = items.iter().map(|a| self.term(a)).collect();
+                let items = self.terms(items);
                 let tail = tail.as_ref().map(|t| self.term(t)).transpose();
                 TermKind::List {
-                    items: items.into_iter().collect::<Lowered<_>>()?,
+                    items: items?,
                     tail: tail?.map(Box::new),
                 }
             }
@@ -434,8 +437,8 @@ impl Lowerer<'_> {
                     _ => "mod",
                 };
                 TermKind::Compound {
-                    functor: functor.into(),
-                    args: vec![a?, b?],
+                    functor: self.names.get(functor),
+                    args: ThinVec::from([a?, b?]),
                 }
             }
             ExprKind::Paren(inner) => {
@@ -468,6 +471,19 @@ impl Lowerer<'_> {
         Ok(Term { kind, span })
     }
 
+    /// Lowers every expression of `es` (reporting each ill-formed one) into a term list.
+    fn terms(&mut self, es: &[Expr<'_>]) -> Lowered<ThinVec<Term>> {
+        let mut terms = ThinVec::with_capacity(es.len());
+        let mut failed = false;
+        for e in es {
+            match self.term(e) {
+                Ok(t) => terms.push(t),
+                Err(()) => failed = true,
+            }
+        }
+        if failed { Err(()) } else { Ok(terms) }
+    }
+
     fn int(&mut self, text: &str, negative: bool, span: Span) -> Lowered<TermKind> {
         let digits = if negative { format!("-{text}") } else { text.to_string() };
         match digits.parse::<i64>() {
@@ -495,6 +511,13 @@ impl Lowerer<'_> {
                 unreachable!()
             }
         }
+    }
+
+    /// The shared name for a quoted token (string or quoted atom) written at
+    /// `start..end`, unescaped.
+    fn unescape_name(&mut self, quoted: &str, start: usize, end: usize) -> Lowered<Name> {
+        let text = self.unescape(quoted, start, end)?;
+        Ok(self.names.get(&text))
     }
 
     /// Unescapes a quoted token (string or quoted atom) written at `start..end`.

@@ -9,6 +9,7 @@ use crate::depth::{MAX_NESTING, MAX_OPERATORS};
 use crate::diagnostic::{Diagnostic, TextEdit, codes};
 use crate::grammar::ItemsParser;
 use crate::lower::Lowerer;
+use crate::name::Names;
 use crate::span::{FileId, Span};
 use crate::token::{Kind, LexError, Token};
 use logos::Logos;
@@ -59,6 +60,7 @@ fn parse_on_deep_stack(file: FileId, text: &str) -> Parsed {
         syntax: Vec::new(),
         at_end: Vec::new(),
         lowering: Vec::new(),
+        names: Names::default(),
     };
     let mut chunk: Vec<Lexeme> = Vec::new();
     while let Some(lexeme) = lexemes.next() {
@@ -110,6 +112,8 @@ struct Chunks<'t> {
     at_end: Vec<Diagnostic>,
     /// Diagnostics of lowering.
     lowering: Vec<Diagnostic>,
+    /// The file's names, shared by all its terms.
+    names: Names,
 }
 
 impl Chunks<'_> {
@@ -153,6 +157,7 @@ impl Chunks<'_> {
             Lowerer {
                 file,
                 diagnostics: &mut self.lowering,
+                names: &mut self.names,
             }
             .items(raw_items, &mut self.items);
         }

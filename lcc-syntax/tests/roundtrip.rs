@@ -78,35 +78,39 @@ fn finite_float() -> impl Strategy<Value = f64> {
 
 fn term() -> impl Strategy<Value = Term> {
     let leaf = prop_oneof![
-        var_name().prop_map(TermKind::Var),
+        var_name().prop_map(|v| TermKind::Var(v.into())),
         Just(TermKind::Anon),
-        atom_name().prop_map(TermKind::Atom),
+        atom_name().prop_map(|a| TermKind::Atom(a.into())),
         any::<i64>().prop_map(TermKind::Int),
         (-20i64..20).prop_map(TermKind::Int),
         finite_float().prop_map(TermKind::Float),
-        any_text().prop_map(TermKind::Str),
+        any_text().prop_map(|s| TermKind::Str(s.into())),
     ]
     .prop_map(term_of);
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            (atom_name(), proptest::collection::vec(inner.clone(), 0..3))
-                .prop_map(|(functor, args)| TermKind::Compound { functor, args }),
+            (atom_name(), proptest::collection::vec(inner.clone(), 0..3)).prop_map(|(functor, args)| {
+                TermKind::Compound {
+                    functor: functor.into(),
+                    args: args.into(),
+                }
+            }),
             (select(vec!["+", "-", "*", "/", "mod"]), inner.clone(), inner.clone()).prop_map(|(op, a, b)| {
                 TermKind::Compound {
-                    functor: op.to_string(),
-                    args: vec![a, b],
+                    functor: op.into(),
+                    args: [a, b].into(),
                 }
             }),
             (select(vec!["+", "-"]), inner.clone()).prop_map(|(op, a)| TermKind::Compound {
-                functor: op.to_string(),
-                args: vec![a],
+                functor: op.into(),
+                args: [a].into(),
             }),
             (
                 proptest::collection::vec(inner.clone(), 0..3),
                 proptest::option::of(inner)
             )
                 .prop_map(|(items, tail)| TermKind::List {
-                    items,
+                    items: items.into(),
                     tail: tail.map(Box::new),
                 }),
         ]
@@ -117,13 +121,17 @@ fn term() -> impl Strategy<Value = Term> {
 /// A term that can be called as a constraint: an atom or a compound.
 fn callable() -> impl Strategy<Value = Term> {
     prop_oneof![
-        atom_name().prop_map(|a| term_of(TermKind::Atom(a))),
-        (atom_name(), proptest::collection::vec(term(), 0..3))
-            .prop_map(|(functor, args)| term_of(TermKind::Compound { functor, args })),
+        atom_name().prop_map(|a| term_of(TermKind::Atom(a.into()))),
+        (atom_name(), proptest::collection::vec(term(), 0..3)).prop_map(|(functor, args)| term_of(
+            TermKind::Compound {
+                functor: functor.into(),
+                args: args.into(),
+            }
+        )),
         (select(vec!["a", "+", "-"]), proptest::collection::vec(term(), 1..3)).prop_map(|(f, args)| term_of(
             TermKind::Compound {
-                functor: f.to_string(),
-                args,
+                functor: f.into(),
+                args: args.into(),
             }
         )),
     ]
@@ -160,14 +168,14 @@ fn cond() -> impl Strategy<Value = Cond> {
 
 fn role_ref() -> impl Strategy<Value = RoleRef> {
     let role = prop_oneof![
-        3 => bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a))),
+        3 => bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a.into()))),
         2 => callable(),
-        1 => var_name().prop_map(|v| term_of(TermKind::Var(v))),
+        1 => var_name().prop_map(|v| term_of(TermKind::Var(v.into()))),
     ];
     let id = prop_oneof![
-        var_name().prop_map(TermKind::Var),
+        var_name().prop_map(|v| TermKind::Var(v.into())),
         Just(TermKind::Anon),
-        atom_name().prop_map(TermKind::Atom),
+        atom_name().prop_map(|a| TermKind::Atom(a.into())),
     ]
     .prop_map(term_of);
     (role, id).prop_map(|(role, id)| RoleRef {
@@ -179,19 +187,27 @@ fn role_ref() -> impl Strategy<Value = RoleRef> {
 
 fn step() -> impl Strategy<Value = Step> {
     let kind = prop_oneof![
-        (term(), role_ref()).prop_map(|(message, to)| StepKind::Send { message, to }),
-        (term(), role_ref()).prop_map(|(message, from)| StepKind::Receive { message, from }),
+        (term(), role_ref()).prop_map(|(message, to)| StepKind::Send {
+            message,
+            to: Box::new(to),
+        }),
+        (term(), role_ref()).prop_map(|(message, from)| StepKind::Receive {
+            message,
+            from: Box::new(from),
+        }),
         Just(StepKind::Null { span: Span::default() }),
-        role_ref().prop_map(StepKind::Call),
+        role_ref().prop_map(|r| StepKind::Call(Box::new(r))),
     ];
     let guard = proptest::option::of((cond(), any::<bool>()));
     (kind, guard).prop_map(|(kind, guard)| {
         let receive = matches!(kind, StepKind::Receive { .. });
         Step {
             kind,
-            guard: guard.map(|(cond, prefix)| Guard {
-                cond,
-                prefix: prefix && receive,
+            guard: guard.map(|(cond, prefix)| {
+                Box::new(Guard {
+                    cond,
+                    prefix: prefix && receive,
+                })
             }),
             span: Span::default(),
         }
@@ -233,19 +249,22 @@ fn item() -> impl Strategy<Value = Item> {
         span: Span::default(),
     };
     let role_decl = (
-        prop_oneof![bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a))), callable()],
+        prop_oneof![
+            bare_atom_name().prop_map(|a| term_of(TermKind::Atom(a.into()))),
+            callable()
+        ],
         select(RoleKind::ALL.to_vec()),
         counts,
     )
         .prop_map(move |(role, kind, (min, max))| {
-            Item::RoleDecl(RoleDecl {
+            Item::RoleDecl(Box::new(RoleDecl {
                 role,
                 kind,
                 kind_span: Span::default(),
                 min: min.map(count),
                 max: max.map(count),
                 span: Span::default(),
-            })
+            }))
         });
     let mode = select(vec![Mode::In, Mode::Out, Mode::Any]);
     let constraint_decl = (
@@ -255,7 +274,7 @@ fn item() -> impl Strategy<Value = Item> {
         proptest::option::of(any_text()),
     )
         .prop_map(|(name, params, empty_parens, doc)| {
-            Item::ConstraintDecl(ConstraintDecl {
+            Item::ConstraintDecl(Box::new(ConstraintDecl {
                 name,
                 name_span: Span::default(),
                 empty_parens: empty_parens && params.is_empty(),
@@ -269,7 +288,7 @@ fn item() -> impl Strategy<Value = Item> {
                     .collect(),
                 doc,
                 span: Span::default(),
-            })
+            }))
         });
     let clause = (role_ref(), def()).prop_map(|(head, mut body)| {
         normalise_def(&mut body, false);

@@ -9,18 +9,18 @@
 use rustc_hash::FxHashMap;
 
 use crate::ast::{Clause, Term, TermKind};
-use crate::check::items::Items;
+use crate::check::index::RoleIndex;
 use crate::diagnostic::{Diagnostic, codes};
 
 /// Reports E0210 at every clause whose head an earlier clause's head subsumes.
-pub fn check(model: &(impl Items + ?Sized), out: &mut Vec<Diagnostic>) {
-    let mut earlier: FxHashMap<(&str, usize), Vec<&Clause>> = FxHashMap::default();
-    for clause in model.clauses() {
-        let Some((name, arity)) = clause.head.name_arity() else {
-            continue;
-        };
-        let before = earlier.entry((name, arity)).or_default();
-        if let Some(general) = before.iter().find(|e| subsumes_head(e, clause)) {
+pub fn check(index: &RoleIndex<'_>, out: &mut Vec<Diagnostic>) {
+    for &name in index.names() {
+        let clauses = index.clauses(name);
+        for (i, &(arity, clause)) in clauses.iter().enumerate() {
+            let mut before = clauses[..i].iter().filter(|(a, _)| *a == arity).map(|(_, c)| c);
+            let Some(general) = before.find(|e| subsumes_head(e, clause)) else {
+                continue;
+            };
             out.push(
                 Diagnostic::error(
                     codes::DUPLICATE_CLAUSE,
@@ -33,7 +33,6 @@ pub fn check(model: &(impl Items + ?Sized), out: &mut Vec<Diagnostic>) {
                 .with_note("Put the more specific clause first, merge the two bodies with `or`, or give this role another name."),
             );
         }
-        before.push(clause);
     }
 }
 
@@ -88,9 +87,9 @@ fn subsumes<'a>(general: &'a Term, specific: &'a Term, bindings: &mut FxHashMap<
     }
 }
 
-static EMPTY_LIST: Term = Term {
+static EMPTY_LIST: std::sync::LazyLock<Term> = std::sync::LazyLock::new(|| Term {
     kind: TermKind::List {
-        items: Vec::new(),
+        items: crate::ast::ThinVec::new(),
         tail: None,
     },
     span: crate::span::Span {
@@ -98,7 +97,7 @@ static EMPTY_LIST: Term = Term {
         start: 0,
         end: 0,
     },
-};
+});
 
 /// Structural equality ignoring spans (variables compare by name).
 fn same_term(a: &Term, b: &Term) -> bool {

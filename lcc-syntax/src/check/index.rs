@@ -11,8 +11,11 @@ use crate::check::items::Items;
 pub struct RoleIndex<'m> {
     /// Role names in the order their first clause appears.
     names: Vec<&'m str>,
-    /// For each role name, its clauses (with arity) in source order.
-    by_name: FxHashMap<&'m str, Vec<(usize, &'m Clause)>>,
+    /// Every indexed clause with its arity, grouped by role name (groups in the
+    /// order of `names`, clauses in source order within a group).
+    clauses: Vec<(usize, &'m Clause)>,
+    /// For each role name, its group's range in `clauses`.
+    by_name: FxHashMap<&'m str, (u32, u32)>,
 }
 
 impl<'m> RoleIndex<'m> {
@@ -20,14 +23,25 @@ impl<'m> RoleIndex<'m> {
     /// whose head role is an atom or compound.
     pub fn new(model: &'m (impl Items + ?Sized)) -> RoleIndex<'m> {
         let mut index = RoleIndex::default();
+        // The group number of each clause, then one stable sort by group.
+        let mut grouped: Vec<(u32, usize, &'m Clause)> = Vec::new();
         for clause in model.clauses() {
             if let Some((name, arity)) = clause.head.name_arity() {
-                let entry = index.by_name.entry(name).or_default();
-                if entry.is_empty() {
+                let next = index.names.len() as u32;
+                let (group, _) = *index.by_name.entry(name).or_insert((next, 0));
+                if group == next {
                     index.names.push(name);
                 }
-                entry.push((arity, clause));
+                grouped.push((group, arity, clause));
             }
+        }
+        grouped.sort_by_key(|&(group, ..)| group);
+        index.clauses = grouped.iter().map(|&(_, arity, clause)| (arity, clause)).collect();
+        let mut start = 0;
+        for chunk in grouped.chunk_by(|a, b| a.0 == b.0) {
+            let name = index.names[chunk[0].0 as usize];
+            index.by_name.insert(name, (start, chunk.len() as u32));
+            start += chunk.len() as u32;
         }
         index
     }
@@ -39,7 +53,9 @@ impl<'m> RoleIndex<'m> {
 
     /// The clauses for roles named `name`, with their arities, in source order.
     pub fn clauses(&self, name: &str) -> &[(usize, &'m Clause)] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
+        self.by_name.get(name).map_or(&[], |&(start, len)| {
+            &self.clauses[start as usize..(start + len) as usize]
+        })
     }
 
     /// The first clause for `name/arity`: the one a role call enters.

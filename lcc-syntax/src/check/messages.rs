@@ -7,8 +7,6 @@
 //! named `s` (or is a variable). Role names that are variables match anything.
 //! A partner role that no clause defines is reported as E0201 and left out here.
 
-use rustc_hash::FxHashMap;
-
 use crate::ast::{RoleRef, StepKind, Term};
 use crate::check::index::RoleIndex;
 use crate::check::items::Items;
@@ -19,8 +17,6 @@ use crate::diagnostic::{Diagnostic, codes};
 struct Message<'m> {
     /// The name of the role whose clause contains the step (`None`: a variable).
     role: Option<&'m str>,
-    /// The message's functor and arity (`None`: a variable or a literal).
-    functor: Option<(&'m str, usize)>,
     /// The message term.
     term: &'m Term,
     /// The partner: recipient of a send, sender of a receive.
@@ -28,6 +24,11 @@ struct Message<'m> {
 }
 
 impl<'m> Message<'m> {
+    /// The message's functor and arity (`None`: a variable or a literal).
+    fn functor(&self) -> Option<(&'m str, usize)> {
+        self.term.name_arity()
+    }
+
     fn partner_name(&self) -> Option<&'m str> {
         self.partner.name_arity().map(|(n, _)| n)
     }
@@ -50,12 +51,7 @@ pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec
                 StepKind::Receive { message, from } => (&mut receives, message, from),
                 _ => continue,
             };
-            list.push(Message {
-                role,
-                functor: term.name_arity(),
-                term,
-                partner,
-            });
+            list.push(Message { role, term, partner });
         }
     }
     let sends_by_role = by_role(&sends);
@@ -63,14 +59,14 @@ pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec
     // A counterpart whose own partner is undefined is already an E0201: count it
     // as a match rather than report the same mistake twice.
     let matches = |this: &Message<'_>, other: &Message<'_>, this_role: &str| {
-        let f = this.functor;
-        (other.functor.is_none() || other.functor == f)
+        let f = this.functor();
+        (other.functor().is_none() || other.functor() == f)
             && other
                 .partner_name()
                 .is_none_or(|p| p == this_role || !index.is_defined(p))
     };
     for send in &sends {
-        let (Some(sender), Some(f), Some(recipient)) = (send.role, send.functor, send.partner_name()) else {
+        let (Some(sender), Some(f), Some(recipient)) = (send.role, send.functor(), send.partner_name()) else {
             continue;
         };
         if !index.is_defined(recipient) {
@@ -94,7 +90,7 @@ pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec
         out.push(d);
     }
     for receive in &receives {
-        let (Some(receiver), Some(f), Some(sender)) = (receive.role, receive.functor, receive.partner_name()) else {
+        let (Some(receiver), Some(f), Some(sender)) = (receive.role, receive.functor(), receive.partner_name()) else {
             continue;
         };
         if !index.is_defined(sender) {
@@ -119,19 +115,22 @@ pub fn check(model: &(impl Items + ?Sized), index: &RoleIndex<'_>, out: &mut Vec
     }
 }
 
-fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>> {
-    let mut map: FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>> = FxHashMap::default();
-    for m in messages {
-        map.entry(m.role).or_default().push(m);
-    }
-    map
+/// Messages grouped by the role of their clause: references sorted by role name,
+/// in source order within a role (a sorted list is much smaller than a map of lists).
+fn by_role<'a, 'm>(messages: &'a [Message<'m>]) -> Vec<&'a Message<'m>> {
+    let mut sorted: Vec<&Message<'m>> = messages.iter().collect();
+    sorted.sort_by_key(|m| m.role);
+    sorted
 }
 
 /// The messages of clauses named `role`, and of clauses whose role is a variable.
-fn candidates<'a, 'm>(by_role: &FxHashMap<Option<&'m str>, Vec<&'a Message<'m>>>, role: &str) -> Vec<&'a Message<'m>> {
-    let named = by_role.get(&Some(role)).into_iter().flatten();
-    let any = by_role.get(&None).into_iter().flatten();
-    named.chain(any).copied().collect()
+fn candidates<'a, 'm>(by_role: &[&'a Message<'m>], role: &str) -> Vec<&'a Message<'m>> {
+    let of = |key: Option<&str>| {
+        let start = by_role.partition_point(|m| m.role < key);
+        let end = start + by_role[start..].partition_point(|m| m.role == key);
+        &by_role[start..end]
+    };
+    of(Some(role)).iter().chain(of(None)).copied().collect()
 }
 
 /// Labels up to two near misses: the same functor with another partner or arity,
@@ -146,7 +145,7 @@ fn label_near_misses(
 ) -> Diagnostic {
     let same_name: Vec<_> = candidates
         .iter()
-        .filter(|c| c.functor.is_some_and(|(n, _)| n == f.0))
+        .filter(|c| c.functor().is_some_and(|(n, _)| n == f.0))
         .collect();
     let near: Vec<_> = if same_name.is_empty() {
         candidates
@@ -158,7 +157,7 @@ fn label_near_misses(
     };
     for c in near.into_iter().take(2) {
         let role = c.role.unwrap_or("this role");
-        let what = c.functor.map_or("a message".to_string(), functor);
+        let what = c.functor().map_or("a message".to_string(), functor);
         let other = c.partner_name().unwrap_or("any role");
         d = d.with_label(
             c.term.span,

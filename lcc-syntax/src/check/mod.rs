@@ -102,7 +102,7 @@ fn check_model_wide_on_deep_stack(model: &(impl Items + ?Sized)) -> Vec<Diagnost
     let index = index::RoleIndex::new(model);
     let mut out = Vec::new();
     roles::check(model, &index, &mut out);
-    clauses::check(model, &mut out);
+    clauses::check(&index, &mut out);
     declarations::check(model, &index, &mut out);
     messages::check(model, &index, &mut out);
     alternatives::check(model, &index, &mut out);

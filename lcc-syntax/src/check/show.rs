@@ -44,11 +44,11 @@ fn write_term(t: &Term, out: &mut String) {
         TermKind::Float(f) => out.push_str(&format!("{f:?}")),
         TermKind::Str(s) => out.push_str(&format!("{s:?}")),
         TermKind::Compound { functor, args } => {
-            if let (Some(priority), [lhs, rhs]) = (infix_priority(functor), args.as_slice()) {
+            if let (Some(priority), [lhs, rhs]) = (infix_priority(functor), &args[..]) {
                 write_operand(lhs, priority, false, out);
                 out.push_str(&format!(" {functor} "));
                 write_operand(rhs, priority, true, out);
-            } else if let ("-" | "+", [arg]) = (functor.as_str(), args.as_slice()) {
+            } else if let ("-" | "+", [arg]) = (functor.as_str(), &args[..]) {
                 out.push_str(functor);
                 write_operand(arg, 0, true, out);
             } else {
