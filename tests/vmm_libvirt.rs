@@ -136,7 +136,7 @@ fn a_malformed_hosts_file_or_an_unreachable_hypervisor_is_a_located_error() {
         (&bad, ":4:1: unknown field `url`"),
         (&gone, ":1:1: host `pm0`: hypervisor"),
     ] {
-        let out = run_policy("stdlib/vmm/load-balancing.lcc", &file, &[]);
+        let out = run_policy("stdlib/vmm/load-balancing.lcc", file, &[]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.starts_with(&format!("error: {}", file.display())), "{stderr}");
