@@ -241,7 +241,7 @@ fn conducted_nodes_follow_an_in_process_run() {
         let traces: Vec<_> = conducted.iter().map(|r| &r.trace).collect();
         assert_eq!(messages(&traces), in_process, "seed {seed}");
         let answered: Vec<_> = traces.iter().filter_map(|t| got(t)).collect();
-        assert_eq!(answered, [expected.clone()], "seed {seed}");
+        assert_eq!(answered, std::slice::from_ref(&expected), "seed {seed}");
         orders.push(expected);
     }
     orders.sort();
