@@ -276,20 +276,15 @@ impl<'m, T: Transport> Node<'m, T> {
                             .deliver(&Envelope::new(&message, run, seq))
                             .map_err(transport_error)?;
                     }
-                    let inbox: HashSet<*const Message> = state.peers[0].inbox.iter().map(Arc::as_ptr).collect();
-                    let (kept, taken): (Vec<_>, Vec<_>) = unreceived
-                        .drain(..)
-                        .partition(|(message, _)| inbox.contains(&Arc::as_ptr(message)));
-                    unreceived = kept;
-                    for (_, envelope) in taken {
-                        self.transport.settle(&envelope).map_err(transport_error)?;
-                        received.insert(envelope.message_id());
-                    }
-                    let now = state.peer(0).roles(model);
-                    if now != roles {
-                        roles = now;
-                        self.transport.announce(me, &roles).map_err(transport_error)?;
-                    }
+                    settle_and_announce(
+                        &mut self.transport,
+                        model,
+                        me,
+                        &state,
+                        &mut unreceived,
+                        &mut received,
+                        &mut roles,
+                    )?;
                     trace.extend(steps, Some(fired.choice), fired.events);
                     fired.pending
                 }
@@ -405,20 +400,15 @@ impl<'m, T: Transport> Node<'m, T> {
                             self.transport.deliver(&envelope).map_err(transport_error)?;
                             sent.push((envelope.to.id.clone(), envelope.message_id()));
                         }
-                        let inbox: HashSet<*const Message> = state.peers[0].inbox.iter().map(Arc::as_ptr).collect();
-                        let (kept, taken): (Vec<_>, Vec<_>) = unreceived
-                            .drain(..)
-                            .partition(|(message, _)| inbox.contains(&Arc::as_ptr(message)));
-                        unreceived = kept;
-                        for (_, envelope) in taken {
-                            self.transport.settle(&envelope).map_err(transport_error)?;
-                            received.insert(envelope.message_id());
-                        }
-                        let now = state.peer(0).roles(model);
-                        if now != roles {
-                            roles = now;
-                            self.transport.announce(me, &roles).map_err(transport_error)?;
-                        }
+                        settle_and_announce(
+                            &mut self.transport,
+                            model,
+                            me,
+                            &state,
+                            &mut unreceived,
+                            &mut received,
+                            &mut roles,
+                        )?;
                         trace.extend(steps, None, events);
                         for (ticket, handle) in new_pending {
                             let tx = self.tx.clone();
@@ -519,6 +509,35 @@ enum Arrival {
 }
 
 /// `state` with `message` appended to the inbox of its (only) peer.
+/// After a fired step: settles the envelopes whose messages the step received
+/// (they are no longer in the inbox) and announces the peer's roles if the step
+/// changed them.
+fn settle_and_announce(
+    transport: &mut impl Transport,
+    model: &Model,
+    me: Atom,
+    state: &State,
+    unreceived: &mut Vec<(Arc<Message>, Envelope)>,
+    received: &mut HashSet<String>,
+    roles: &mut Vec<Atom>,
+) -> Result<(), EvalError> {
+    let inbox: HashSet<*const Message> = state.peers[0].inbox.iter().map(Arc::as_ptr).collect();
+    let (kept, taken): (Vec<_>, Vec<_>) = unreceived
+        .drain(..)
+        .partition(|(message, _)| inbox.contains(&Arc::as_ptr(message)));
+    *unreceived = kept;
+    for (_, envelope) in taken {
+        transport.settle(&envelope).map_err(transport_error)?;
+        received.insert(envelope.message_id());
+    }
+    let now = state.peer(0).roles(model);
+    if now != *roles {
+        *roles = now;
+        transport.announce(me, roles).map_err(transport_error)?;
+    }
+    Ok(())
+}
+
 fn with_message(state: &State, message: Arc<Message>) -> State {
     let mut next = state.clone();
     let mut peer = (*next.peers[0]).clone();
